@@ -1,0 +1,37 @@
+# `make run`: the console with embedded S3 servers and the demo workspace.
+# `make test`: the whole suite. Each target makes its own virtualenv.
+
+PYTHON ?= $(shell for v in python3.13 python3.12; do command -v $$v >/dev/null 2>&1 && { echo $$v; exit; }; done; \
+	for d in $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.13* $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.12*; do \
+	  [ -x $$d/bin/python ] && { echo $$d/bin/python; exit; }; done; \
+	python3 -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && echo python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test lint bench check-python clean
+
+check-python:
+	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is needed: install it or pass PYTHON=/path/to/python3.12"; exit 1; fi
+
+$(VENV)/.installed: pyproject.toml | check-python
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+run: $(VENV)/.installed
+	PORT=$(PORT) $(PY) manage.py embedded
+
+test: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) tests/run_suite.py
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+
+bench: $(VENV)/.installed
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var

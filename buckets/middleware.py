@@ -1,0 +1,25 @@
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+
+
+class IdleTimeoutMiddleware:
+    """Signs a user out after CONSOLE_SESSION_IDLE_SECONDS without a request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get("last_seen", now)
+            if now - last > settings.SESSION_IDLE_SECONDS:
+                logout(request)
+                return redirect(f"{settings.LOGIN_URL and '/login/'}?idle=1")
+            if now - last > 30:  # avoid writing the session on every request
+                request.session["last_seen"] = now
+            elif "last_seen" not in request.session:
+                request.session["last_seen"] = now
+        return self.get_response(request)

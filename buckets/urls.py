@@ -1,0 +1,35 @@
+from django.urls import path
+
+from .views import account, bucketlist, connections, jobs, objects
+
+bucket = "c/<int:connection_id>/b/<str:bucket>/"
+
+urlpatterns = [
+    path("", connections.home, name="home"),
+    path("team/switch/", account.switch_team, name="switch_team"),
+    path("connections/", connections.connection_list, name="connections"),
+    path("connections/new/", connections.connection_create, name="connection_create"),
+    path("connections/test/", connections.connection_test_unsaved, name="connection_test_unsaved"),
+    path("c/<int:connection_id>/edit/", connections.connection_edit, name="connection_edit"),
+    path("c/<int:connection_id>/delete/", connections.connection_delete, name="connection_delete"),
+    path("c/<int:connection_id>/test/", connections.connection_test, name="connection_test"),
+    path("c/<int:connection_id>/", bucketlist.bucket_list, name="bucket_list"),
+    path("c/<int:connection_id>/buckets/new/", bucketlist.bucket_create, name="bucket_create"),
+    path("c/<int:connection_id>/buckets/check-name/", bucketlist.bucket_name_check, name="bucket_name_check"),
+    path(bucket, objects.browse, name="browse"),
+    path(bucket + "delete-bucket/", bucketlist.bucket_delete, name="bucket_delete"),
+    path(bucket + "object/", objects.object_detail, name="object_detail"),
+    path(bucket + "download/", objects.download, name="download"),
+    path(bucket + "preview/", objects.preview, name="preview"),
+    path(bucket + "folder/", objects.create_folder, name="create_folder"),
+    path(bucket + "upload/", objects.upload, name="upload"),
+    path(bucket + "uploads/start/", objects.upload_start, name="upload_start"),
+    path(bucket + "uploads/<int:job_id>/chunk/", objects.upload_chunk, name="upload_chunk"),
+    path(bucket + "uploads/<int:job_id>/finish/", objects.upload_finish, name="upload_finish"),
+    path(bucket + "uploads/<int:job_id>/discard/", objects.discard_upload, name="upload_discard"),
+    path(bucket + "delete/", objects.delete_objects, name="delete_objects"),
+    path("jobs/", jobs.job_list, name="jobs"),
+    path("jobs/<int:job_id>/", jobs.job_detail, name="job_detail"),
+    path("jobs/<int:job_id>/cancel/", jobs.job_cancel, name="job_cancel"),
+    path("jobs/<int:job_id>/retry/", jobs.job_retry, name="job_retry"),
+]

@@ -1,0 +1,46 @@
+"""Small helpers every view module shares."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from ..gateway import S3Error
+
+
+def s3_error_response(request: HttpRequest, error: S3Error, *, title: str = "The endpoint refused") -> HttpResponse:
+    """Show an S3 failure as a message in the page, never as a 500."""
+    status = error.status if error.status < 500 else 502
+    context = {"title": title, "error": error}
+    if request.htmx:
+        # htmx does not swap 4xx/5xx bodies by default; the message must still arrive.
+        response = render(request, "buckets/error.html#message", context)
+        response["HX-Retarget"] = "#flash"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    return render(request, "buckets/error.html", context, status=status)
+
+
+def url_with(name: str, *args, **query) -> str:
+    """A URL with query parameters; keys travel as query values, never in the path."""
+    base = reverse(name, args=args)
+    query = {k: v for k, v in query.items() if v not in (None, "")}
+    return f"{base}?{urlencode(query)}" if query else base
+
+
+def parent_prefix(prefix: str) -> str:
+    stripped = prefix[:-1] if prefix.endswith("/") else prefix
+    return stripped.rsplit("/", 1)[0] + "/" if "/" in stripped else ""
+
+
+def breadcrumbs(prefix: str) -> list[tuple[str, str]]:
+    """(label, prefix) pairs for each folder level of `prefix`."""
+    crumbs = []
+    acc = ""
+    for part in prefix.split("/")[:-1] if prefix.endswith("/") else prefix.split("/"):
+        acc += part + "/"
+        crumbs.append((part or "(empty)", acc))
+    return crumbs

@@ -1,0 +1,272 @@
+"""Settings for the S3 console, all from the environment.
+
+Every variable is listed, with its default, in `.env.example`. The defaults are the
+embedded run (`make run`): SQLite, a broker that needs no service, and the embedded S3
+server on loopback. Production sets CONSOLE_EMBEDDED=0 and the rest from the environment.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from django.utils.csp import CSP
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def database_from_url(url: str) -> dict:
+    parsed = urlparse(url)
+    if parsed.scheme in {"postgres", "postgresql"}:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")),
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    if parsed.scheme == "sqlite":
+        name = parsed.path[1:] if parsed.path.startswith("//") else parsed.path.lstrip("/")
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name or str(BASE_DIR / "var" / "console.sqlite3"),
+            "OPTIONS": {"timeout": 20},
+        }
+    raise ValueError(f"DATABASE_URL scheme {parsed.scheme!r} is not supported")
+
+
+# The embedded run: demo data, the demo login on the sign-in page, loopback endpoints.
+EMBEDDED = env_bool("CONSOLE_EMBEDDED", True)
+DEBUG = env_bool("DJANGO_DEBUG", False)
+VAR_DIR = Path(env("CONSOLE_VAR_DIR", str(BASE_DIR / "var")))
+
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not EMBEDDED:
+        raise RuntimeError("DJANGO_SECRET_KEY must be set when CONSOLE_EMBEDDED=0")
+    SECRET_KEY = "embedded-only-not-secret-" + "x" * 40
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "axes",
+    "buckets",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "buckets.middleware.IdleTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "console.urls"
+WSGI_APPLICATION = "console.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "buckets.context_processors.console",
+            ],
+            "builtins": ["django_htmx.templatetags.django_htmx"],
+        },
+    }
+]
+
+DATABASES = {"default": database_from_url(env("DATABASE_URL", "sqlite:///"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling: lock the username + address pair after repeated failures.
+AXES_FAILURE_LIMIT = int(env("CONSOLE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(env("CONSOLE_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Sessions end after this much idle time, and at browser close.
+SESSION_IDLE_SECONDS = int(env("CONSOLE_SESSION_IDLE_SECONDS", str(60 * 60)))
+SESSION_COOKIE_AGE = 60 * 60 * 12
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env("CONSOLE_STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not EMBEDDED
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = EMBEDDED
+
+# Security headers. The CSP allows no inline script or style without the nonce.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_COOKIES = env_bool("CONSOLE_SECURE_COOKIES", not EMBEDDED)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_SSL_REDIRECT = env_bool("CONSOLE_SSL_REDIRECT", not EMBEDDED)
+SECURE_HSTS_SECONDS = int(env("CONSOLE_HSTS_SECONDS", "0" if EMBEDDED else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not EMBEDDED
+SECURE_HSTS_PRELOAD = not EMBEDDED
+if env_bool("CONSOLE_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Credentials for S3 endpoints are encrypted with these Fernet keys, not SECRET_KEY.
+# The first key encrypts; the others are still read, until `manage.py rotate_secrets`.
+CONSOLE_ENCRYPTION_KEYS = env_list("CONSOLE_ENCRYPTION_KEYS")
+if not CONSOLE_ENCRYPTION_KEYS and EMBEDDED:
+    _key_file = VAR_DIR / "encryption.key"
+    if not _key_file.exists():
+        from cryptography.fernet import Fernet
+
+        _key_file.parent.mkdir(parents=True, exist_ok=True)
+        _key_file.write_text(Fernet.generate_key().decode())
+        _key_file.chmod(0o600)
+    CONSOLE_ENCRYPTION_KEYS = [_key_file.read_text().strip()]
+
+# Endpoint hosts a site admin allows to be private or plain http (SSRF guard).
+# The embedded run allows its own loopback S3 server.
+CONSOLE_ENDPOINT_ALLOWLIST = env_list(
+    "CONSOLE_ENDPOINT_ALLOWLIST", "127.0.0.1,localhost" if EMBEDDED else ""
+)
+
+# S3 client behaviour.
+S3_CONNECT_TIMEOUT = float(env("CONSOLE_S3_CONNECT_TIMEOUT", "4"))
+S3_READ_TIMEOUT = float(env("CONSOLE_S3_READ_TIMEOUT", "20"))
+S3_MAX_ATTEMPTS = int(env("CONSOLE_S3_MAX_ATTEMPTS", "2"))
+# Files up to this size go through the site in one PUT; larger ones are chunked.
+UPLOAD_DIRECT_MAX_BYTES = int(env("CONSOLE_UPLOAD_DIRECT_MAX_BYTES", str(8 * 1024 * 1024)))
+UPLOAD_CHUNK_BYTES = int(env("CONSOLE_UPLOAD_CHUNK_BYTES", str(8 * 1024 * 1024)))
+UPLOAD_PART_BYTES = int(env("CONSOLE_UPLOAD_PART_BYTES", str(8 * 1024 * 1024)))
+UPLOAD_STAGING_DIR = Path(env("CONSOLE_STAGING_DIR", str(VAR_DIR / "staging")))
+UPLOAD_STALE_HOURS = int(env("CONSOLE_UPLOAD_STALE_HOURS", "24"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_CHUNK_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+BROWSER_PAGE_SIZE = int(env("CONSOLE_BROWSER_PAGE_SIZE", "100"))
+
+# Celery: with no broker configured, a filesystem transport that needs no service.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+_broker_dir = VAR_DIR / "broker"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for _sub in ("queue", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+else:
+    # Above the longest task, so a slow multipart upload is not delivered twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 60 * 60}
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-uploads": {"task": "buckets.tasks.sweep_stale_uploads", "schedule": 60 * 60},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "buckets.logredact.RedactSecretsFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": env("CONSOLE_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # botocore logs request headers (signatures) at DEBUG: never let it go below INFO.
+        "botocore": {"level": "WARNING"},
+        "boto3": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+    },
+}
