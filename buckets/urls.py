@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import account, bucketlist, connections, jobs, objects
 
@@ -32,4 +32,6 @@ urlpatterns = [
     path("jobs/<int:job_id>/", jobs.job_detail, name="job_detail"),
     path("jobs/<int:job_id>/cancel/", jobs.job_cancel, name="job_cancel"),
     path("jobs/<int:job_id>/retry/", jobs.job_retry, name="job_retry"),
+    path("", include("buckets.urls_catalogue")),
+    path("", include("buckets.urls_portal")),
 ]
