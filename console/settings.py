@@ -161,6 +161,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = EMBEDDED
+if EMBEDDED:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 
 # Security headers. The CSP allows no inline script or style without the nonce.
 SECURE_CSP = {
