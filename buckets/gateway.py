@@ -220,7 +220,8 @@ def client(conn: Endpoint, *, fast: bool = False) -> Any:
         s3={"addressing_style": conn.addressing_style or "path"},
         connect_timeout=2.5 if fast else settings.S3_CONNECT_TIMEOUT,
         read_timeout=6 if fast else settings.S3_READ_TIMEOUT,
-        retries={"mode": "standard", "max_attempts": 1 if fast else settings.S3_MAX_ATTEMPTS},
+        # total_max_attempts counts the first try; plain max_attempts would not.
+        retries={"mode": "standard", "total_max_attempts": 1 if fast else settings.S3_MAX_ATTEMPTS},
         # Many S3-compatible stores reject or mishandle boto3's default CRC checksums.
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
@@ -277,8 +278,26 @@ class BucketInfo:
 
 
 def test_connection(conn: Endpoint) -> list[BucketInfo]:
-    """ListBuckets with short timeouts: proves the endpoint and the keys."""
-    response = call(conn, "list_buckets", fast=True, what="ListBuckets")
+    """ListBuckets with short timeouts: proves the endpoint and the keys.
+
+    Some servers (Ceph RGW) answer wrong keys with a plain AccessDenied, the same as keys
+    that may not list buckets. A bucket that cannot exist tells them apart: valid keys get
+    NoSuchBucket, wrong ones AccessDenied again.
+    """
+    try:
+        response = call(conn, "list_buckets", fast=True, what="ListBuckets")
+    except AccessDenied:
+        try:
+            call(conn, "list_objects_v2", fast=True, Bucket="console-probe-0-no-such-bucket", MaxKeys=1)
+        except NotFound:
+            raise AccessDenied("These keys are valid but may not list buckets.", code="AccessDenied") from None
+        except AccessDenied:
+            raise InvalidCredentials(
+                "The endpoint rejected the access key or secret key (AccessDenied on every "
+                "request). Check the connection's credentials.",
+                code="AccessDenied",
+            ) from None
+        raise
     return [BucketInfo(b["Name"], b.get("CreationDate")) for b in response.get("Buckets", [])]
 
 

@@ -213,8 +213,8 @@ CONSOLE_ENDPOINT_ALLOWLIST = env_list(
 )
 
 # S3 client behaviour.
-S3_CONNECT_TIMEOUT = float(env("CONSOLE_S3_CONNECT_TIMEOUT", "4"))
-S3_READ_TIMEOUT = float(env("CONSOLE_S3_READ_TIMEOUT", "20"))
+S3_CONNECT_TIMEOUT = float(env("CONSOLE_S3_CONNECT_TIMEOUT", "3"))
+S3_READ_TIMEOUT = float(env("CONSOLE_S3_READ_TIMEOUT", "15"))
 S3_MAX_ATTEMPTS = int(env("CONSOLE_S3_MAX_ATTEMPTS", "2"))
 # Files up to this size go through the site in one PUT; larger ones are chunked.
 UPLOAD_DIRECT_MAX_BYTES = int(env("CONSOLE_UPLOAD_DIRECT_MAX_BYTES", str(8 * 1024 * 1024)))

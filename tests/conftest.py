@@ -76,8 +76,8 @@ def rgw_settings() -> dict | None:
                 if "=" in line:
                     k, v = line.split("=", 1)
                     values[k] = v.strip().strip("'\"")
-            access = values.get("S3_ACCESS_KEY") or values.get("AWS_ACCESS_KEY_ID")
-            secret = values.get("S3_SECRET_KEY") or values.get("AWS_SECRET_ACCESS_KEY")
+            access = values.get("AK") or values.get("S3_ACCESS_KEY") or values.get("AWS_ACCESS_KEY_ID")
+            secret = values.get("SK") or values.get("S3_SECRET_KEY") or values.get("AWS_SECRET_ACCESS_KEY")
             endpoint = "http://127.0.0.1:7480"
     if not (endpoint and access and secret):
         return None
