@@ -326,6 +326,16 @@ def create_bucket(
     object_lock: bool = False,
     acl: str = "",
 ) -> None:
+    # Many servers answer 200 when you re-create your own bucket: ask first.
+    try:
+        head_bucket(conn, name)
+    except NotFound:
+        pass
+    except AccessDenied:
+        raise Conflict(_conflict_message("BucketAlreadyExists", ""), code="BucketAlreadyExists") from None
+    else:
+        raise Conflict(_conflict_message("BucketAlreadyOwnedByYou", ""), code="BucketAlreadyOwnedByYou")
+    region = region or conn.region
     params: dict[str, Any] = {"Bucket": name}
     if region and region != "us-east-1":
         params["CreateBucketConfiguration"] = {"LocationConstraint": region}

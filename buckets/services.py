@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -198,9 +199,21 @@ RUNNERS = {"upload": upload_job_run, "delete_prefix": delete_prefix_run}
 CLEANUPS = {"upload": upload_job_discard}
 
 
+def job_enqueue(job: Job) -> None:
+    """Hand the job to a worker once the row is committed, so the worker can see it."""
+    from .tasks import run_job
+
+    job.celery_task_id = uuid.uuid4().hex
+    Job.objects.filter(pk=job.pk).update(celery_task_id=job.celery_task_id)
+    transaction.on_commit(lambda: run_job.apply_async((job.pk,), task_id=job.celery_task_id))
+
+
 def job_run(job_id: int) -> None:
     """Run a job to its end, recording the outcome. Safe to call again on redelivery."""
-    job = Job.objects.select_related("connection").get(pk=job_id)
+    job = Job.objects.select_related("connection").filter(pk=job_id).first()
+    if job is None:
+        log.warning("job %s no longer exists; nothing to do", job_id)
+        return
     if job.finished:
         return
     if job.cancel_requested:

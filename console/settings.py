@@ -240,7 +240,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # Above the longest task, so a slow multipart upload is not delivered twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 60 * 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(env("CONSOLE_BROKER_VISIBILITY_TIMEOUT", str(6 * 60 * 60)))
+    }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

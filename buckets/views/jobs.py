@@ -9,10 +9,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from .. import audit
+from .. import audit, services
 from ..access import memberships, require_membership
 from ..models import Job, JobState, Role
-from ..tasks import run_job
 
 
 def _get_job(request: HttpRequest, job_id: int, role: str = Role.VIEWER) -> Job:
@@ -81,7 +80,6 @@ def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
         state=JobState.PENDING, error="", finished_at=None, cancel_requested=False, message="Queued again"
     )
     job.refresh_from_db()
-    job.celery_task_id = run_job.delay(job.pk).id
-    job.save(update_fields=["celery_task_id"])
+    services.job_enqueue(job)
     audit.record(request, "job.retry", team=job.team, connection=job.connection, bucket=job.bucket, key=job.key, job=job.pk)
     return redirect("job_detail", job.pk)

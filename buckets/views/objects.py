@@ -20,7 +20,6 @@ from .. import audit, gateway, services
 from ..access import get_bucket
 from ..forms import FolderForm
 from ..models import Job, JobState, Role
-from ..tasks import run_job
 from .common import breadcrumbs, parent_prefix, s3_error_response, url_with
 
 # Served inline (for previews) only these, and only sandboxed; everything else downloads.
@@ -202,8 +201,7 @@ def upload(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
                 bucket=bucket, key=key, size=uploaded.size, content_type=content_type,
             )
             services.upload_job_stage_file(job, uploaded)
-            job.celery_task_id = run_job.delay(job.pk).id
-            job.save(update_fields=["celery_task_id"])
+            services.job_enqueue(job)
             audit.record(request, "object.upload", connection=target.connection, bucket=bucket, key=key, size=uploaded.size, job=job.pk)
             results.append({"key": key, "ok": True, "message": f"Queued as job #{job.pk}", "job": job})
             continue
@@ -270,8 +268,7 @@ def upload_finish(request: HttpRequest, connection_id: int, bucket: str, job_id:
         return JsonResponse({"error": f"Only {received} of {job.bytes_total} bytes arrived."}, status=400)
     job.message = "Queued"
     job.save(update_fields=["message"])
-    job.celery_task_id = run_job.delay(job.pk).id
-    job.save(update_fields=["celery_task_id"])
+    services.job_enqueue(job)
     audit.record(request, "object.upload", connection=job.connection, bucket=bucket, key=job.key, size=job.bytes_total, job=job.pk)
     return JsonResponse({"job": job.pk, "progress_url": url_with("job_detail", job.pk)})
 
@@ -309,8 +306,7 @@ def delete_objects(request: HttpRequest, connection_id: int, bucket: str) -> Htt
             kind="delete_prefix", team=target.access.team, user=request.user, connection=target.connection,
             bucket=bucket, key=folder, params={"prefix": folder}, message="Queued",
         )
-        job.celery_task_id = run_job.delay(job.pk).id
-        job.save(update_fields=["celery_task_id"])
+        services.job_enqueue(job)
         audit.record(request, "folder.delete", connection=target.connection, bucket=bucket, key=folder, job=job.pk)
         messages.info(request, f"Deleting folder “{folder}” and everything in it as job #{job.pk}.")
     if request.htmx:

@@ -1,0 +1,223 @@
+"""Jobs through a real Celery worker on a real Redis, against PostgreSQL.
+
+The worker is a separate process that sees the test database, so these tests commit
+(transactional_db). A slow TCP proxy in front of the S3 server stretches an upload long
+enough to kill the worker in the middle of it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from buckets import gateway, services
+from buckets.models import Job, JobState
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+MB = 1024 * 1024
+
+
+def redis_up() -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", 6379)) == 0
+
+
+@pytest.fixture
+def worker_env(tmp_path, settings):
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("NO POSTGRESQL: the worker tests need the test database on PostgreSQL")
+    if not settings.CELERY_BROKER_URL.startswith("redis://") or not redis_up():
+        pytest.skip("NO REDIS: the worker tests need a Redis broker on 127.0.0.1:6379")
+    import redis
+
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    settings.UPLOAD_STAGING_DIR = tmp_path / "staging"
+    settings.UPLOAD_PART_BYTES = 5 * MB
+    settings.UPLOAD_CHUNK_BYTES = 4 * MB
+    env = dict(os.environ)
+    env.update({
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CONSOLE_STAGING_DIR": str(settings.UPLOAD_STAGING_DIR),
+        "CONSOLE_UPLOAD_PART_BYTES": str(5 * MB),
+        "CONSOLE_BROKER_VISIBILITY_TIMEOUT": os.environ.get("CONSOLE_BROKER_VISIBILITY_TIMEOUT", "4"),
+    })
+    return env
+
+
+class Workers:
+    def __init__(self, env: dict, log_dir: Path):
+        self.env = env
+        self.log_dir = log_dir
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self) -> subprocess.Popen:
+        log = self.log_dir / f"worker-{len(self.procs)}.log"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "console", "worker", "--pool=threads", "--concurrency=2",
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", f"test{len(self.procs)}@%h"],
+            cwd=ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        )
+        self.procs.append(proc)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if "ready." in log.read_text():
+                return proc
+            if proc.poll() is not None:
+                raise RuntimeError(log.read_text())
+            time.sleep(0.1)
+        raise RuntimeError("worker did not start:\n" + log.read_text())
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+@pytest.fixture
+def workers(worker_env, tmp_path):
+    pool = Workers(worker_env, tmp_path)
+    yield pool
+    pool.stop_all()
+
+
+class SlowProxy:
+    """A TCP proxy on loopback that forwards at a limited rate."""
+
+    def __init__(self, target_port: int, bytes_per_second: int):
+        self.target_port = target_port
+        self.delay = 64 * 1024 / bytes_per_second
+        self.server = socket.socket()
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(32)
+        self.port = self.server.getsockname()[1]
+        self.stopped = threading.Event()
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            threading.Thread(target=self.pipe, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self.pipe, args=(upstream, client, False), daemon=True).start()
+
+    def pipe(self, source: socket.socket, sink: socket.socket, slow: bool) -> None:
+        try:
+            while data := source.recv(64 * 1024):
+                if slow:
+                    time.sleep(self.delay)
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.server.close()
+
+
+def stage_upload(client, connection, bucket, key: str, data: bytes) -> int:
+    start = client.post(reverse("upload_start", args=[connection.pk, bucket]), {"key": key, "size": len(data)})
+    job_id = start.json()["job"]
+    chunk = settings.UPLOAD_CHUNK_BYTES
+    for offset in range(0, len(data), chunk):
+        client.post(reverse("upload_chunk", args=[connection.pk, bucket, job_id]) + f"?offset={offset}",
+                    data[offset : offset + chunk], content_type="application/octet-stream")
+    finish = client.post(reverse("upload_finish", args=[connection.pk, bucket, job_id]))
+    assert finish.status_code == 200, finish.content
+    return job_id
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_worker_runs_an_upload_job_to_the_end(login, editor, connection, bucket, workers):
+    workers.start()
+    data = os.urandom(11 * MB)
+    job_id = stage_upload(login(editor), connection, bucket, "worker/big.bin", data)
+    job = wait_for(lambda: Job.objects.filter(pk=job_id, state__in=[JobState.SUCCEEDED, JobState.FAILED]).first(), 60, "the job")
+    assert job.state == JobState.SUCCEEDED, job.error
+    assert job.bytes_done == len(data)
+    assert b"".join(gateway.open_object(connection, bucket, "worker/big.bin").body) == data
+
+
+def test_the_progress_fragment_stops_polling_when_the_job_ends(login, editor, connection, bucket, workers):
+    workers.start()
+    client = login(editor)
+    job_id = stage_upload(client, connection, bucket, "poll.bin", os.urandom(6 * MB))
+    wait_for(lambda: Job.objects.get(pk=job_id).finished, 60, "the job")
+    response = client.get(reverse("job_detail", args=[job_id]), HTTP_HX_REQUEST="true")
+    assert response.status_code == 286  # htmx's "stop polling"
+    assert "Succeeded" in response.content.decode()
+
+
+def test_a_worker_killed_mid_upload_is_replaced_and_the_upload_resumes(login, editor, make_connection, team, s3_endpoint, workers):
+    proxy = SlowProxy(int(s3_endpoint.rsplit(":", 1)[1]), bytes_per_second=4 * MB)
+    try:
+        connection = make_connection(team, endpoint=f"http://127.0.0.1:{proxy.port}")
+        bucket = "killed-" + os.urandom(4).hex()
+        gateway.create_bucket(connection, bucket)
+        data = os.urandom(30 * MB)
+        first = workers.start()
+        job_id = stage_upload(login(editor), connection, bucket, "killed.bin", data)
+        wait_for(lambda: Job.objects.get(pk=job_id).bytes_done >= 5 * MB, 60, "the first part")
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        job = Job.objects.get(pk=job_id)
+        assert job.state == JobState.RUNNING and job.params.get("upload_id")
+        upload_id = job.params["upload_id"]
+        workers.start()  # takes over the unacknowledged task after the visibility timeout
+        job = wait_for(lambda: Job.objects.filter(pk=job_id, state__in=[JobState.SUCCEEDED, JobState.FAILED]).first(), 120, "the resumed job")
+        assert job.state == JobState.SUCCEEDED, job.error
+        assert job.params["upload_id"] == upload_id  # resumed, not restarted
+        assert b"".join(gateway.open_object(connection, bucket, "killed.bin").body) == data
+        assert gateway.multipart_pending(connection, bucket) == []
+        assert not services.staging_path(job).exists()
+    finally:
+        proxy.close()
+
+
+def test_a_folder_delete_runs_as_a_bulk_job(login, editor, connection, bucket, workers):
+    workers.start()
+    for i in range(25):
+        gateway.put_object(connection, bucket, f"old/{i}.txt", b"x")
+    gateway.put_object(connection, bucket, "keep.txt", b"x")
+    response = login(editor).post(reverse("delete_objects", args=[connection.pk, bucket]),
+                                  {"keys": ["old/"], "confirm": "yes", "prefix": ""})
+    assert response.status_code == 302
+    job = wait_for(lambda: Job.objects.filter(kind="delete_prefix", state=JobState.SUCCEEDED).first(), 60, "the delete job")
+    assert job.result["deleted"] == 25
+    assert [o.key for o in gateway.list_page(connection, bucket).objects] == ["keep.txt"]
