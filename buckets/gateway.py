@@ -424,7 +424,7 @@ def list_page(
     page = Page(prefix=prefix)
     page.folders = [p["Prefix"] for p in response.get("CommonPrefixes", []) if p.get("Prefix")]
     for item in response.get("Contents", []):
-        if item["Key"] == prefix and prefix:
+        if item["Key"] == prefix and prefix and delimiter:
             continue  # the folder marker of the folder being shown
         page.objects.append(
             ObjectSummary(

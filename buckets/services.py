@@ -179,8 +179,6 @@ def delete_prefix_run(job: Job) -> None:
         _check_cancel(job)
         page = gateway.list_page(conn, job.bucket, prefix=prefix, token=token, page_size=1000, delimiter="")
         keys = [o.key for o in page.objects]
-        if prefix.endswith("/") and not token:
-            keys.append(prefix)  # the folder marker, which list_page leaves out
         if keys:
             ok, errors = gateway.delete_objects(conn, job.bucket, keys)
             deleted += len(ok)

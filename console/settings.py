@@ -240,8 +240,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # Above the longest task, so a slow multipart upload is not delivered twice.
+    # A task of a killed worker goes back to the queue after the visibility timeout;
+    # workers look for such tasks every interval x throttle seconds.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": int(env("CONSOLE_BROKER_VISIBILITY_TIMEOUT", str(6 * 60 * 60)))
+        "visibility_timeout": int(env("CONSOLE_BROKER_VISIBILITY_TIMEOUT", str(6 * 60 * 60))),
+        "unacked_restore_interval": int(env("CONSOLE_BROKER_RESTORE_INTERVAL", "10")),
+        "unacked_restore_throttle": int(env("CONSOLE_BROKER_RESTORE_THROTTLE", "6")),
     }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -272,5 +276,6 @@ LOGGING = {
         "botocore": {"level": "WARNING"},
         "boto3": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }

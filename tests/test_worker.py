@@ -103,7 +103,7 @@ class SlowProxy:
 
     def __init__(self, target_port: int, bytes_per_second: int):
         self.target_port = target_port
-        self.delay = 64 * 1024 / bytes_per_second
+        self.rate = bytes_per_second
         self.server = socket.socket()
         self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.server.bind(("127.0.0.1", 0))
@@ -126,7 +126,7 @@ class SlowProxy:
         try:
             while data := source.recv(64 * 1024):
                 if slow:
-                    time.sleep(self.delay)
+                    time.sleep(len(data) / self.rate)
                 sink.sendall(data)
         except OSError:
             pass
@@ -185,7 +185,7 @@ def test_the_progress_fragment_stops_polling_when_the_job_ends(login, editor, co
 
 
 def test_a_worker_killed_mid_upload_is_replaced_and_the_upload_resumes(login, editor, make_connection, team, s3_endpoint, workers):
-    proxy = SlowProxy(int(s3_endpoint.rsplit(":", 1)[1]), bytes_per_second=4 * MB)
+    proxy = SlowProxy(int(s3_endpoint.rsplit(":", 1)[1]), bytes_per_second=2 * MB)
     try:
         connection = make_connection(team, endpoint=f"http://127.0.0.1:{proxy.port}")
         bucket = "killed-" + os.urandom(4).hex()
@@ -194,6 +194,7 @@ def test_a_worker_killed_mid_upload_is_replaced_and_the_upload_resumes(login, ed
         first = workers.start()
         job_id = stage_upload(login(editor), connection, bucket, "killed.bin", data)
         wait_for(lambda: Job.objects.get(pk=job_id).bytes_done >= 5 * MB, 60, "the first part")
+        killed_at = time.monotonic()
         first.send_signal(signal.SIGKILL)
         first.wait()
         job = Job.objects.get(pk=job_id)
@@ -202,6 +203,7 @@ def test_a_worker_killed_mid_upload_is_replaced_and_the_upload_resumes(login, ed
         workers.start()  # takes over the unacknowledged task after the visibility timeout
         job = wait_for(lambda: Job.objects.filter(pk=job_id, state__in=[JobState.SUCCEEDED, JobState.FAILED]).first(), 120, "the resumed job")
         assert job.state == JobState.SUCCEEDED, job.error
+        print(f"resumed and finished {time.monotonic() - killed_at:.1f} s after the kill")
         assert job.params["upload_id"] == upload_id  # resumed, not restarted
         assert b"".join(gateway.open_object(connection, bucket, "killed.bin").body) == data
         assert gateway.multipart_pending(connection, bucket) == []

@@ -28,3 +28,5 @@ if "DATABASE_URL" not in os.environ and _listening(5432):
 if "CELERY_BROKER_URL" not in os.environ:
     os.environ["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/14" if _listening(6379) else "memory://"
 os.environ.setdefault("CONSOLE_BROKER_VISIBILITY_TIMEOUT", "4")
+os.environ.setdefault("CONSOLE_BROKER_RESTORE_INTERVAL", "1")
+os.environ.setdefault("CONSOLE_BROKER_RESTORE_THROTTLE", "1")
