@@ -557,10 +557,11 @@ def delete_object(conn: Endpoint, bucket: str, key: str, *, version_id: str = ""
     call(conn, "delete_object", what=key, **params)
 
 
-def presigned_get(conn: Endpoint, bucket: str, key: str, *, expires: int, filename: str = "") -> str:
+def presigned_get(conn: Endpoint, bucket: str, key: str, *, expires: int, disposition: str = "") -> str:
+    """A link anyone can use to GET the object until it expires (signed locally)."""
     params: dict[str, Any] = {"Bucket": bucket, "Key": key}
-    if filename:
-        params["ResponseContentDisposition"] = filename
+    if disposition:
+        params["ResponseContentDisposition"] = disposition
     try:
         return client(conn).generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
     except Exception as exc:  # noqa: BLE001
@@ -636,3 +637,30 @@ class PendingUpload:
 def multipart_pending(conn: Endpoint, bucket: str, *, prefix: str = "", limit: int = 1000) -> list[PendingUpload]:
     response = call(conn, "list_multipart_uploads", Bucket=bucket, Prefix=prefix, MaxUploads=limit, what=bucket)
     return [PendingUpload(u["Key"], u["UploadId"], u.get("Initiated")) for u in response.get("Uploads", [])]
+
+
+@dataclass
+class ObjectVersion:
+    key: str
+    version_id: str
+    is_latest: bool
+    is_delete_marker: bool
+    size: int
+    last_modified: datetime | None
+    etag: str = ""
+
+
+def list_versions(conn: Endpoint, bucket: str, key: str, *, limit: int = 100) -> list[ObjectVersion]:
+    """The versions and delete markers of one key (one page, newest first)."""
+    response = call(conn, "list_object_versions", Bucket=bucket, Prefix=key, MaxKeys=limit, what=key, feature_call=True)
+    found = [
+        ObjectVersion(v["Key"], v.get("VersionId") or "null", bool(v.get("IsLatest")), False, v.get("Size", 0),
+                      v.get("LastModified"), v.get("ETag", "").strip('"'))
+        for v in response.get("Versions", [])
+        if v["Key"] == key
+    ] + [
+        ObjectVersion(m["Key"], m.get("VersionId") or "null", bool(m.get("IsLatest")), True, 0, m.get("LastModified"))
+        for m in response.get("DeleteMarkers", [])
+        if m["Key"] == key
+    ]
+    return sorted(found, key=lambda v: v.last_modified or datetime.min, reverse=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import threading
 import time
 import uuid
-import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 

@@ -10,7 +10,6 @@ import pytest
 from django.urls import reverse
 
 from buckets.models import Connection, Grant
-
 from tests.conftest import free_port
 
 

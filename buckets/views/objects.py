@@ -100,6 +100,8 @@ def object_detail(request: HttpRequest, connection_id: int, bucket: str) -> Http
         "can_edit": target.can(Role.EDITOR),
         "download_url": url_with("download", connection_id, bucket, key=key, version=version_id),
         "preview_url": url_with("preview", connection_id, bucket, key=key, version=version_id),
+        "versions_url": url_with("versions", connection_id, bucket, key=key),
+        "share_expiries": SHARE_EXPIRIES,
     }
     if request.htmx:
         return render(request, "buckets/object_detail.html#panel", context)
@@ -325,3 +327,72 @@ def discard_upload(request: HttpRequest, connection_id: int, bucket: str, job_id
         job.message = "Discarded"
         job.save(update_fields=["state", "message"])
     return redirect("job_detail", job.pk)
+
+
+SHARE_EXPIRIES = {"3600": "1 hour", "86400": "1 day", "604800": "7 days (the SigV4 maximum)"}
+
+
+@require_POST
+def share_link(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
+    """A presigned GET link; viewers may share what they may download."""
+    target = get_bucket(request, connection_id, bucket)
+    key = request.POST.get("key", "")
+    expires = request.POST.get("expires", "3600")
+    context = {"connection": target.connection, "bucket": bucket, "key": key, "expiries": SHARE_EXPIRIES}
+    availability = target.availability("presigned_url")
+    if not availability.enabled:
+        context["error"] = f"Share links are not available here. {availability.note}"
+    elif expires not in SHARE_EXPIRIES:
+        context["error"] = "Choose one of the offered expiry times."
+    else:
+        try:
+            context["url"] = gateway.presigned_get(
+                target.connection, bucket, key, expires=int(expires),
+                disposition=content_disposition_header(True, download_name(key)),
+            )
+            context["expires_label"] = SHARE_EXPIRIES[expires]
+            audit.record(request, "object.share", connection=target.connection, bucket=bucket, key=key, expires=int(expires))
+        except gateway.S3Error as exc:
+            context["error"] = str(exc)
+    template = "buckets/share.html#result" if request.htmx else "buckets/share.html"
+    return render(request, template, context)
+
+
+@require_GET
+def versions(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
+    target = get_bucket(request, connection_id, bucket)
+    key = request.GET.get("key", "")
+    availability = target.availability("versioning")
+    allowed = availability.enabled or (availability.state == "api_only" and target.access.team.allow_api_only)
+    context = {
+        "target": target, "connection": target.connection, "bucket": bucket, "key": key,
+        "folder": parent_prefix(key), "availability": availability, "allowed": allowed,
+        "can_edit": target.can(Role.EDITOR), "versions": [], "error": None,
+    }
+    if allowed:
+        try:
+            context["versions"] = gateway.list_versions(target.connection, bucket, key)
+        except gateway.S3Error as exc:
+            context["error"] = exc
+    template = "buckets/versions.html#list" if request.htmx else "buckets/versions.html"
+    return render(request, template, context)
+
+
+@require_POST
+def delete_version(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
+    target = get_bucket(request, connection_id, bucket, Role.EDITOR)
+    key = request.POST.get("key", "")
+    version_id = request.POST.get("version", "")
+    back = url_with("versions", connection_id, bucket, key=key)
+    if not version_id:
+        messages.error(request, "Choose a version to delete.")
+        return redirect(back)
+    try:
+        gateway.delete_object(target.connection, bucket, key, version_id=version_id)
+    except gateway.S3Error as exc:
+        audit.record(request, "object.version.delete", connection=target.connection, bucket=bucket, key=key,
+                     ok=False, message=str(exc), version=version_id)
+        return s3_error_response(request, exc, title="The version was not deleted")
+    audit.record(request, "object.version.delete", connection=target.connection, bucket=bucket, key=key, version=version_id)
+    messages.success(request, f"Version {version_id} deleted permanently.")
+    return redirect(back)
