@@ -139,6 +139,9 @@ class KnownBucket(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["connection", "name"], name="one_record_per_bucket")]
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.bucket_type})"
+
 
 class JobState(models.TextChoices):
     PENDING = "pending", "Queued"
