@@ -1,10 +1,11 @@
 # `make run`: the console with embedded S3 servers and the demo workspace.
 # `make test`: the whole suite. Each target makes its own virtualenv.
 
-PYTHON ?= $(shell for v in python3.13 python3.12; do command -v $$v >/dev/null 2>&1 && { echo $$v; exit; }; done; \
-	for d in $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.13* $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.12*; do \
-	  [ -x $$d/bin/python ] && { echo $$d/bin/python; exit; }; done; \
-	python3 -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && echo python3)
+# The first interpreter that really runs and is 3.12 or newer: pyenv's versions, then the
+# PATH (pyenv shims exist for versions that are not active, so each one is tried).
+PYTHON ?= $(shell for p in $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -rV) \
+	$$(command -v python3.13 python3.12 python3 2>/dev/null); do \
+	  "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$p"; exit; }; done)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
