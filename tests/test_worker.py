@@ -223,3 +223,20 @@ def test_a_folder_delete_runs_as_a_bulk_job(login, editor, connection, bucket, w
     job = wait_for(lambda: Job.objects.filter(kind="delete_prefix", state=JobState.SUCCEEDED).first(), 60, "the delete job")
     assert job.result["deleted"] == 25
     assert [o.key for o in gateway.list_page(connection, bucket).objects] == ["keep.txt"]
+
+
+@pytest.mark.browser
+def test_a_large_file_dropped_in_the_browser_travels_in_chunks_through_a_worker(browser_page, editor, connection, bucket, workers, settings):
+    settings.UPLOAD_DIRECT_MAX_BYTES = 1 * MB
+    settings.UPLOAD_CHUNK_BYTES = 2 * MB
+    workers.start()
+    data = os.urandom(7 * MB + 5)
+    page = browser_page(editor)
+    page.goto(f"/c/{connection.pk}/b/{bucket}/")
+    page.set_input_files("#file-input", [{"name": "big video.bin", "mimeType": "application/octet-stream", "buffer": data}])
+    page.wait_for_selector("#upload-list li .status.ok", timeout=60_000)
+    page.wait_for_selector("#rows a.object-link >> text=big video.bin")
+    job = Job.objects.get(kind="upload", key="big video.bin")
+    assert job.state == JobState.SUCCEEDED and job.result["parts"] == 2
+    assert b"".join(gateway.open_object(connection, bucket, "big video.bin").body) == data
+    assert page.console_problems == []
