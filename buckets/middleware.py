@@ -2,7 +2,8 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
+from django_htmx.http import HttpResponseClientRedirect
 
 
 class IdleTimeoutMiddleware:
@@ -17,7 +18,11 @@ class IdleTimeoutMiddleware:
             last = request.session.get("last_seen", now)
             if now - last > settings.SESSION_IDLE_SECONDS:
                 logout(request)
-                return redirect(f"{settings.LOGIN_URL and '/login/'}?idle=1")
+                target = f"{resolve_url(settings.LOGIN_URL)}?idle=1"
+                if request.headers.get("HX-Request") == "true":
+                    # A 302 would make htmx swap the sign-in page into a fragment.
+                    return HttpResponseClientRedirect(target)
+                return redirect(target)
             if now - last > 30:  # avoid writing the session on every request
                 request.session["last_seen"] = now
             elif "last_seen" not in request.session:

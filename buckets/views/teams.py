@@ -85,6 +85,7 @@ class NewMemberFields(forms.Form):
         super().__init__(*args, **kwargs)
         self.can_create_users = can_create_users
         self.user = None
+        self.created_user = False
         if not can_create_users:
             del self.fields["create_user"]
             del self.fields["password"]
@@ -265,7 +266,7 @@ def member_add(request: HttpRequest, team_id: int) -> HttpResponse:
     with transaction.atomic():
         user = form.resolve_user()
         Membership.objects.create(user=user, team=team, role=form.cleaned_data["role"])
-        if getattr(form, "created_user", False):
+        if form.created_user:
             audit.record(request, "user.create", team=team, member=user.username)
         audit.record(request, "member.add", team=team, member=user.username, role=form.cleaned_data["role"])
     messages.success(request, f"{user.username} joined {team} as {Role(form.cleaned_data['role']).label.lower()}.")
@@ -273,6 +274,9 @@ def member_add(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 def _other_admins(team: Team, membership: Membership) -> int:
+    """Admins besides `membership`; call inside a transaction. Locking the team row makes
+    two admins demoting each other at once take turns, so one of them stays admin."""
+    Team.objects.select_for_update().filter(pk=team.pk).first()
     return Membership.objects.filter(team=team, role=Role.ADMIN).exclude(pk=membership.pk).count()
 
 
@@ -344,7 +348,7 @@ def site_teams(request: HttpRequest) -> HttpResponse:
             team = Team.objects.create(name=form.cleaned_data["name"])
             user = form.resolve_user()
             Membership.objects.create(user=user, team=team, role=Role.ADMIN)
-            if getattr(form, "created_user", False):
+            if form.created_user:
                 audit.record(request, "user.create", team=team, member=user.username)
             audit.record(request, "team.create", team=team, first_admin=user.username)
         messages.success(request, f"Team “{team}” created with {user.username} as its admin.")
@@ -367,6 +371,7 @@ def _grants_context(connection: Connection, share_form: ShareForm | None = None,
     grants.sort(key=lambda g: (g.team_id != connection.team_id, g.team.name.lower()))
     for grant in grants:
         grant.errors = (edit_errors or {}).get(grant.pk, [])
+        grant.buckets_text = "\n".join(grant.buckets)
     return {"connection": connection, "grants": grants, "share_form": share_form or ShareForm(connection=connection)}
 
 
