@@ -111,6 +111,8 @@ def get_connection(request: HttpRequest, connection_id: int, role: str = Role.VI
             best = candidate
     if best is None:
         raise Http404("No such connection.")
+    # The audit log files what happens next under the team that acted.
+    request._console_acting_team = best.membership.team
     best.require(role)
     return best
 

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from .models import AuditEntry, Connection, Team
+
+ACTING_TEAM_ATTR = "_console_acting_team"
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The user's address; behind a trusted proxy, the first X-Forwarded-For entry."""
+    if settings.CONSOLE_BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def record(
@@ -22,22 +34,27 @@ def record(
     user=None,
     **detail: Any,
 ) -> AuditEntry:
+    """File the entry under the team that acted; the owner of a shared connection gets a copy."""
     if user is None and request is not None and request.user.is_authenticated:
         user = request.user
+    if team is None and request is not None:
+        team = getattr(request, ACTING_TEAM_ATTR, None)
     if team is None and connection is not None:
         team = connection.team
-    ip = request.META.get("REMOTE_ADDR") if request is not None else None
-    return AuditEntry.objects.create(
-        user=user,
-        username=getattr(user, "username", "") or "",
-        team=team,
-        connection=connection,
-        connection_name=connection.name if connection else "",
-        bucket=bucket,
-        key=key,
-        action=action,
-        detail=detail,
-        ok=ok,
-        message=message[:2000],
-        ip=ip or None,
-    )
+    fields = {
+        "user": user,
+        "username": getattr(user, "username", "") or "",
+        "connection": connection,
+        "connection_name": connection.name if connection else "",
+        "bucket": bucket,
+        "key": key,
+        "action": action,
+        "detail": detail,
+        "ok": ok,
+        "message": message[:2000],
+        "ip": client_ip(request) if request is not None else None,
+    }
+    entry = AuditEntry.objects.create(team=team, **fields)
+    if connection is not None and team is not None and connection.team_id != team.pk:
+        AuditEntry.objects.create(team_id=connection.team_id, **fields)
+    return entry

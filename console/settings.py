@@ -190,8 +190,11 @@ SECURE_SSL_REDIRECT = env_bool("CONSOLE_SSL_REDIRECT", not EMBEDDED)
 SECURE_HSTS_SECONDS = int(env("CONSOLE_HSTS_SECONDS", "0" if EMBEDDED else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not EMBEDDED
 SECURE_HSTS_PRELOAD = not EMBEDDED
-if env_bool("CONSOLE_BEHIND_PROXY", False):
+CONSOLE_BEHIND_PROXY = env_bool("CONSOLE_BEHIND_PROXY", False)
+if CONSOLE_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Lock out the user's address, not the proxy's.
+    AXES_CLIENT_IP_CALLABLE = "buckets.audit.client_ip"
 
 # Credentials for S3 endpoints are encrypted with these Fernet keys, not SECRET_KEY.
 # The first key encrypts; the others are still read, until `manage.py rotate_secrets`.

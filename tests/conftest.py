@@ -100,6 +100,12 @@ def rgw():
 # --- users, teams, connections ----------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The default PBKDF2 costs ~0.4 s per user, and the tests make many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def team(db):
     from buckets.models import Team

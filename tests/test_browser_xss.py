@@ -34,11 +34,6 @@ HOSTILE = {
 UPLOADED = IMG + ".txt"  # through the upload form
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def url(name: str, connection, bucket, key: str | None = None) -> str:
     base = reverse(name, args=[connection.pk, bucket])
     return base + ("?key=" + quote(key, safe="") if key is not None else "")

@@ -15,12 +15,6 @@ from buckets import gateway
 pytestmark = pytest.mark.rgw
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The users of conftest get passwords; PBKDF2 would cost a third of a second each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def rgw_generic(make_connection, team, rgw):
     """The same RGW as a generic endpoint: the console sends what detection found."""

@@ -18,12 +18,6 @@ from buckets import gateway
 from buckets.models import AuditEntry
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The users of conftest get passwords; PBKDF2 would cost a third of a second each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def sent_to_s3():
     """sent_to_s3(connection) -> a live list of (method, url) of every request S3 receives."""

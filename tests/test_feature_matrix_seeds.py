@@ -103,12 +103,6 @@ DOCUMENTS = {
 
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The users of conftest get passwords; PBKDF2 would cost a third of a second each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 _SECTION = re.compile(r'<section class="card setting[^"]*" id="setting-([a-z_]+)".*?</section>',
                       re.S)
 

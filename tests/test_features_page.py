@@ -13,12 +13,6 @@ from buckets import catalogue, gateway
 from buckets.models import AuditEntry
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The users of conftest get passwords; PBKDF2 would cost a third of a second each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def ionos(make_connection, team, s3_endpoint):
     return make_connection(team, endpoint=s3_endpoint, provider="ionos", region="eu-central-3",

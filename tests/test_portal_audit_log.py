@@ -15,11 +15,6 @@ from buckets.views.audit_log import PAGE_SIZE, csv_cell
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def entry(team, action="object.upload", *, at=None, username="ada", connection_name="Store", bucket="photos",
           key="", ok=True, message="", **detail) -> AuditEntry:
     return AuditEntry.objects.create(

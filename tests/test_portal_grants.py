@@ -23,11 +23,6 @@ def remove_bucket(connection, name: str) -> None:
     client.delete_bucket(Bucket=name)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def no_s3():
     with mock.patch("buckets.gateway.client", side_effect=AssertionError("no S3 call expected")) as patched:

@@ -13,12 +13,6 @@ from buckets.models import AuditEntry, Membership, Role, Team
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The default PBKDF2 costs ~0.4 s per user; these tests make many users.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def team_url(team) -> str:
     return reverse("team_detail", args=[team.pk])
 

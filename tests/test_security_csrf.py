@@ -12,11 +12,6 @@ from tests.test_tenant_isolation import EXCLUDED_NAMESPACES, site_routes, values
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def strict(admin) -> Client:
     """A signed-in client that, like a browser, gets no free pass on CSRF."""

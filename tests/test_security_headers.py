@@ -30,11 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 WRITE_CALL = re.compile(r"^(put|delete|create|copy|complete|abort|upload|restore|write|select)_")
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class InlineCodeFinder(HTMLParser):
     """Collects what a nonce CSP would block or what smells of inline code."""
 

@@ -13,11 +13,6 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def sign_in(client: Client, username: str, password: str, **extra):
     return client.post(reverse("login"), {"username": username, "password": password, **extra})
 

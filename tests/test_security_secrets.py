@@ -24,11 +24,6 @@ SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz-secret"
 ACCESS = "AKIAROTATIONTEST0001"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def stored(pk: int) -> tuple[str, str]:
     """The tokens as they sit in the database."""
     with db.cursor() as cursor:
@@ -180,9 +175,6 @@ def test_a_database_dump_holds_no_plaintext_secret(make_connection, team):
     assert secret_token.startswith("gAAAAA")
 
 
-@pytest.mark.xfail(strict=True, reason="connections.connection_test_unsaved checks the admin role but not "
-                   "access.is_owner: a team the connection is only shared with can have its stored secret "
-                   "sign requests to an endpoint of its choosing. Lead: add the owner check, then drop this mark.")
 def test_a_team_a_connection_is_only_shared_with_cannot_sign_requests_elsewhere_with_its_secret(
     login, outsider, make_connection, team, other_team, monkeypatch
 ):

@@ -37,11 +37,6 @@ DNS = {
 SECRET = "do-not-echo-this-secret-8f2c"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def dns(monkeypatch):
     """A mutable fake DNS; nothing else may resolve or connect except loopback."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -85,7 +86,11 @@ def connection_test_unsaved(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request, Role.ADMIN)
     instance = None
     if request.POST.get("connection_id", "").isdigit():
-        instance = get_connection(request, int(request.POST["connection_id"]), Role.ADMIN).connection
+        access = get_connection(request, int(request.POST["connection_id"]), Role.ADMIN)
+        if not access.is_owner:
+            # The stored secret must never sign a request to an endpoint another team chose.
+            raise PermissionDenied("Only the owning team tests changes to a connection.")
+        instance = access.connection
     form = ConnectionForm(request.POST, instance=instance, team=membership.team)
     form.full_clean()
     problems = {f: e for f, e in form.errors.items() if f in {"endpoint_url", "access_key", "secret_key"}}
