@@ -37,6 +37,8 @@ def record(
     """File the entry under the team that acted; the owner of a shared connection gets a copy."""
     if user is None and request is not None and request.user.is_authenticated:
         user = request.user
+    # A caller naming the team files exactly that entry; otherwise the owner gets a copy.
+    copy_to_owner = team is None
     if team is None and request is not None:
         team = getattr(request, ACTING_TEAM_ATTR, None)
     if team is None and connection is not None:
@@ -55,6 +57,6 @@ def record(
         "ip": client_ip(request) if request is not None else None,
     }
     entry = AuditEntry.objects.create(team=team, **fields)
-    if connection is not None and team is not None and connection.team_id != team.pk:
+    if copy_to_owner and connection is not None and team is not None and connection.team_id != team.pk:
         AuditEntry.objects.create(team_id=connection.team_id, **fields)
     return entry
