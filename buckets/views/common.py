@@ -38,6 +38,8 @@ def parent_prefix(prefix: str) -> str:
 
 def breadcrumbs(prefix: str) -> list[tuple[str, str]]:
     """(label, prefix) pairs for each folder level of `prefix`."""
+    if not prefix:
+        return []
     crumbs = []
     acc = ""
     for part in prefix.split("/")[:-1] if prefix.endswith("/") else prefix.split("/"):
