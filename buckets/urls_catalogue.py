@@ -46,5 +46,4 @@ urlpatterns = [
     path(connection + "features/detect/", features.detect_features, name="detect_features"),
     path(connection + "features/detect/clear/", features.detect_clear, name="detect_clear"),
     path("features/", features.compare_features, name="compare_features"),
-    path("features/api-only/", features.team_api_only, name="team_api_only"),
 ]

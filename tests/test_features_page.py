@@ -95,14 +95,14 @@ def test_a_team_admin_opts_the_team_in_to_api_only_features_and_it_is_audited(
     back = reverse("connection_features", args=[ionos.pk])
     page = client.get(back).content.decode()
     assert "Run API-only features from the console" in page
-    response = client.post(reverse("team_api_only"), {"allow": "on", "next": back})
+    response = client.post(reverse("team_options", args=[team.pk]), {"allow_api_only": "on", "next": back})
     assert response.status_code == 302 and response["Location"] == back
     team.refresh_from_db()
     assert team.allow_api_only is True
-    entry = AuditEntry.objects.get(action="team.allow_api_only.update")
-    assert entry.team == team and entry.detail == {"allow_api_only": True}
+    entry = AuditEntry.objects.get(action="team.options")
+    assert entry.team == team and entry.detail["allow_api_only"] is True
     assert "Stop running API-only features" in client.get(back).content.decode()
-    client.post(reverse("team_api_only"), {"next": back})
+    client.post(reverse("team_options", args=[team.pk]), {"next": back})
     team.refresh_from_db()
     assert team.allow_api_only is False
 
@@ -111,15 +111,15 @@ def test_only_a_team_admin_may_change_the_opt_in(login, editor, team, ionos) -> 
     client = login(editor)
     assert "Team admins can change this." in client.get(
         reverse("connection_features", args=[ionos.pk])).content.decode()
-    assert client.post(reverse("team_api_only"), {"allow": "on"}).status_code == 403
+    assert client.post(reverse("team_options", args=[team.pk]), {"allow_api_only": "on"}).status_code == 403
     team.refresh_from_db()
     assert team.allow_api_only is False
 
 
-def test_the_opt_in_never_redirects_off_site(login, admin) -> None:
-    response = login(admin).post(reverse("team_api_only"),
-                                 {"allow": "on", "next": "https://evil.example/"})
-    assert response["Location"] == reverse("compare_features")
+def test_the_opt_in_never_redirects_off_site(login, admin, team) -> None:
+    response = login(admin).post(reverse("team_options", args=[team.pk]),
+                                 {"allow_api_only": "on", "next": "https://evil.example/"})
+    assert response["Location"] == reverse("team_detail", args=[team.pk])
 
 
 # --- detect features -------------------------------------------------------------------------

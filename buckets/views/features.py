@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import audit, bucket_settings, catalogue, gateway
@@ -235,18 +234,3 @@ def detect_clear(request: HttpRequest, connection_id: int) -> HttpResponse:
     return redirect(_back(request, connection_id))
 
 
-@require_POST
-def team_api_only(request: HttpRequest) -> HttpResponse:
-    membership = require_membership(request, Role.ADMIN)
-    team = membership.team
-    team.allow_api_only = request.POST.get("allow") == "on"
-    team.save(update_fields=["allow_api_only"])
-    audit.record(request, "team.allow_api_only.update", team=team,
-                 allow_api_only=team.allow_api_only)
-    messages.success(request, f"{team}: API-only features are now "
-                              f"{'run from the console' if team.allow_api_only else 'shown with snippets only'}.")
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        back = reverse("compare_features")
-    return redirect(back)

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import audit
@@ -333,6 +334,10 @@ def team_options(request: HttpRequest, team_id: int) -> HttpResponse:
     if form.has_changed():
         audit.record(request, "team.options", team=team, allow_api_only=team.allow_api_only, was=before)
     messages.success(request, "Team options saved.")
+    # The availability page posts here too and wants to come back to itself.
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
     return redirect("team_detail", team.pk)
 
 
