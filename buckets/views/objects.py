@@ -115,33 +115,15 @@ def download_name(key: str) -> str:
     return name.strip() or "download"
 
 
-@require_GET
-def download(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
+def _stream(request: HttpRequest, connection_id: int, bucket: str, *, inline_types: set[str]) -> HttpResponse:
+    """Stream an object's bytes: inline only for `inline_types`, sandboxed, never sniffed."""
     target = get_bucket(request, connection_id, bucket)
     key = request.GET.get("key", "")
     try:
         obj = gateway.open_object(target.connection, bucket, key, version_id=request.GET.get("version", ""))
     except gateway.S3Error as exc:
-        return s3_error_response(request, exc, title="Cannot download the object")
-    response = StreamingHttpResponse(obj.body, content_type="application/octet-stream")
-    response["Content-Length"] = str(obj.size)
-    response["Content-Disposition"] = content_disposition_header(True, download_name(key))
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@require_GET
-def preview(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    """Raster images inline for the details panel; anything else as an attachment."""
-    target = get_bucket(request, connection_id, bucket)
-    key = request.GET.get("key", "")
-    try:
-        obj = gateway.open_object(target.connection, bucket, key, version_id=request.GET.get("version", ""))
-    except gateway.S3Error as exc:
-        return s3_error_response(request, exc, title="Cannot preview the object")
-    inline = obj.content_type in INLINE_TYPES
+        return s3_error_response(request, exc, title="Cannot read the object")
+    inline = obj.content_type in inline_types
     response = StreamingHttpResponse(obj.body, content_type=obj.content_type if inline else "application/octet-stream")
     response["Content-Length"] = str(obj.size)
     response["Content-Disposition"] = content_disposition_header(not inline, download_name(key))
@@ -149,6 +131,17 @@ def preview(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespon
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_GET
+def download(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
+    return _stream(request, connection_id, bucket, inline_types=set())
+
+
+@require_GET
+def preview(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
+    """Raster images inline for the details panel; anything else as an attachment."""
+    return _stream(request, connection_id, bucket, inline_types=INLINE_TYPES)
 
 
 @require_POST
