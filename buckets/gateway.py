@@ -144,10 +144,12 @@ def translate(exc: Exception, *, what: str = "", feature_call: bool = False) -> 
             return NotImplementedByProvider(
                 f"This provider does not implement this operation{subject}.", code=code
             )
-        if feature_call and code in {"InvalidArgument", "InvalidRequest", "MalformedXML"} and status == 400:
-            # RGW answers unsupported subresources with 400 InvalidArgument, not 501.
+        if feature_call and status == 400 and code in {"InvalidArgument", "MalformedXML"} and not message:
+            # RGW answers unsupported subresources with a bare 400 InvalidArgument, not 501.
+            # A server that explains itself (AWS, MinIO, moto) sends a message: that one is
+            # a real complaint about the request and is shown as such below.
             return NotImplementedByProvider(
-                f"This provider does not implement this operation{subject}: {message or code}.",
+                f"This provider does not implement this operation{subject} (it answered {code}).",
                 code=code,
             )
         if code in CONFLICT_CODES or status == 409:
