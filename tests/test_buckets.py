@@ -130,3 +130,14 @@ def test_a_bucket_that_exists_elsewhere_on_rgw_gives_a_clear_conflict(login, edi
     html = response.content.decode()
     assert response.status_code == 200
     assert "already own" in html or "taken" in html
+
+
+def test_a_bucket_type_must_match_the_region_that_holds_it(login, editor, make_connection, team, s3_endpoint):
+    # IONOS: contract-owned buckets live in eu-central-3/4 and us-central-1, user-owned elsewhere.
+    connection = make_connection(team, endpoint=s3_endpoint, provider="ionos", region="eu-central-3", bucket_type="contract-owned")
+    name = unique_bucket_name()
+    response = login(editor).post(reverse("bucket_create", args=[connection.pk]),
+                                  {"name": name, "region": "eu-central-3", "bucket_type": "user-owned"})
+    assert response.status_code == 200
+    assert "holds contract-owned buckets" in response.content.decode()
+    assert name not in [b.name for b in gateway.list_buckets(connection)]

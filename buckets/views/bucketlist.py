@@ -79,12 +79,16 @@ def bucket_create(request: HttpRequest, connection_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         name = form.cleaned_data["name"]
         bucket_type = form.cleaned_data["bucket_type"] or connection.default_bucket_type
+        region = form.cleaned_data["region"] or connection.region
+        region_info = catalogue.get_region(connection.provider, region)
         if bucket_type not in {bt.id for bt in connection.provider_info.bucket_types}:
             form.add_error("bucket_type", "This provider has no such bucket type.")
+        elif region_info and region_info.bucket_type and region_info.bucket_type != bucket_type:
+            form.add_error("region", f"{region_info.label} holds {region_info.bucket_type} buckets; "
+                                     f"choose a region for {bucket_type} buckets.")
         elif access.granted_buckets:
             form.add_error("name", "Your team's grant is limited to named buckets; ask an admin to create it.")
         else:
-            region = form.cleaned_data["region"] or connection.region
             versioning = form.cleaned_data["versioning"]
             object_lock = form.cleaned_data["object_lock"]
             refused = _refused_features(access, bucket_type, versioning=versioning, object_lock=object_lock)
