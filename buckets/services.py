@@ -241,19 +241,28 @@ def _finish(job: Job, state: str, *, message: str | None = None, error: str = ""
 
 
 def sweep_stale_uploads() -> dict:
-    """Abort upload jobs nobody finished and remove staging leftovers."""
+    """Abort uploads nobody finished or discarded, and remove staging leftovers."""
     cutoff = timezone.now() - timezone.timedelta(hours=settings.UPLOAD_STALE_HOURS)
-    stale = Job.objects.filter(kind="upload", state__in=[JobState.PENDING, JobState.RUNNING], created_at__lt=cutoff)
-    stale = stale.filter(heartbeat_at__isnull=True) | stale.filter(heartbeat_at__lt=cutoff)
+    uploads = Job.objects.filter(kind="upload").select_related("connection")
+    idle = uploads.filter(state__in=[JobState.PENDING, JobState.RUNNING], created_at__lt=cutoff)
+    idle = idle.filter(heartbeat_at__isnull=True) | idle.filter(heartbeat_at__lt=cutoff)
     aborted = 0
-    for job in stale.select_related("connection"):
+    for job in idle:
         upload_job_discard(job)
         _finish(job, JobState.FAILED, error="Abandoned: aborted by the stale-upload sweep")
+        aborted += 1
+    # A failed upload keeps its parts for a retry, but not for ever.
+    for job in uploads.filter(state=JobState.FAILED, finished_at__lt=cutoff):
+        if job.params.get("discarded"):
+            continue
+        upload_job_discard(job)
+        job.params["discarded"] = True
+        Job.objects.filter(pk=job.pk).update(params=job.params, message="Discarded by the stale-upload sweep")
         aborted += 1
     removed = 0
     staging = Path(settings.UPLOAD_STAGING_DIR)
     if staging.exists():
-        live = {staging_path(j).name for j in Job.objects.filter(kind="upload", state__in=[JobState.PENDING, JobState.RUNNING])}
+        live = {staging_path(j).name for j in uploads.filter(state__in=[JobState.PENDING, JobState.RUNNING])}
         for entry in staging.iterdir():
             if entry.name not in live and time.time() - entry.stat().st_mtime > settings.UPLOAD_STALE_HOURS * 3600:
                 if entry.is_dir():

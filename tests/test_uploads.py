@@ -165,3 +165,17 @@ def test_the_form_upload_without_javascript_stages_a_large_file_as_a_job(login, 
     job.refresh_from_db()
     assert job.state == JobState.SUCCEEDED, job.error
     assert b"".join(gateway.open_object(connection, bucket, "form.bin").body) == data
+
+
+def test_the_sweep_also_discards_failed_uploads_nobody_retried(editor, team, connection, bucket, small_parts):
+    import datetime
+
+    job = services.upload_job_create(team=team, user=editor, connection=connection, bucket=bucket,
+                                     key="failed.bin", size=10, content_type="")
+    job.params["upload_id"] = gateway.multipart_create(connection, bucket, "failed.bin")
+    long_ago = job.created_at - datetime.timedelta(days=2)
+    Job.objects.filter(pk=job.pk).update(params=job.params, state=JobState.FAILED, finished_at=long_ago, created_at=long_ago)
+    assert services.sweep_stale_uploads()["aborted"] == 1
+    assert gateway.multipart_pending(connection, bucket) == []
+    assert not services.staging_path(job).exists()
+    assert services.sweep_stale_uploads()["aborted"] == 0  # once is enough
