@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -1439,6 +1440,22 @@ def section_read(section: Section, where: Where) -> None:
         section.not_implemented = str(exc)
     except gateway.S3Error as exc:
         section.error = str(exc)
+
+
+def sections_read(sections: list[Section], where: Where) -> None:
+    """Fill several sections at once: their S3 reads are independent, so they overlap.
+
+    A settings page reads up to five subresources; one after another they cost five round
+    trips (and, on Ceph RGW's keep-alive connections, a delayed-ACK stall of ~40 ms each).
+    The reads touch no database, so threads are safe here.
+    """
+    readable = [s for s in sections if s.offered and s.setting.read is not None]
+    if len(readable) <= 1:
+        for section in readable:
+            section_read(section, where)
+        return
+    with ThreadPoolExecutor(max_workers=min(6, len(readable))) as pool:
+        list(pool.map(lambda section: section_read(section, where), readable))
 
 
 def section_refusal(section: Section) -> str:

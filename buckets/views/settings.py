@@ -162,9 +162,7 @@ def bucket_settings_page(request: HttpRequest, connection_id: int, bucket: str,
     shape = _shape(target)
     chosen = bucket_settings.GROUPS[group]
     sections = [_section(request, target, fid, shape) for fid in chosen.feature_ids]
-    where = _where(request, target)
-    for section in sections:
-        bucket_settings.section_read(section, where)
+    bucket_settings.sections_read(sections, _where(request, target))
     return render(request, "buckets/settings.html",
                   _context(request, target, shape, sections, group=chosen, tab=chosen.id))
 
@@ -176,9 +174,7 @@ def object_settings(request: HttpRequest, connection_id: int, bucket: str) -> Ht
         return redirect("browse", connection_id, bucket)
     shape = _shape(target)
     sections = [_section(request, target, fid, shape) for fid in bucket_settings.OBJECT_FEATURES]
-    where = _where(request, target)
-    for section in sections:
-        bucket_settings.section_read(section, where)
+    bucket_settings.sections_read(sections, _where(request, target))
     return render(request, "buckets/settings_object.html",
                   _context(request, target, shape, sections))
 
