@@ -19,9 +19,14 @@ TEAM_SESSION_KEY = "team_id"
 
 
 def memberships(user) -> list[Membership]:
+    """The user's memberships, read once per request (request.user lives as long)."""
     if not user.is_authenticated:
         return []
-    return list(Membership.objects.filter(user=user).select_related("team"))
+    cached = getattr(user, "_console_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("team"))
+        user._console_memberships = cached
+    return cached
 
 
 def current_membership(request: HttpRequest) -> Membership | None:
