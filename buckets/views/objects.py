@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -53,6 +54,9 @@ def browse(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
         "prefix": prefix,
         "token": token,
         "folder_rows": [{"key": f, "label": f[len(prefix):] or f} for f in page.folders],
+        # Reversed once here rather than for every row of the listing.
+        "detail_base": reverse("object_detail", args=[connection_id, bucket]),
+        "browse_base": reverse("browse", args=[connection_id, bucket]),
         "search": search,
         "page": page,
         "crumbs": breadcrumbs(prefix),
