@@ -276,6 +276,7 @@ CONSTRAINT_DEFAULTS: dict[str, object] = {
     "logging_target_must_differ": False,
     "sse_modes": ("SSE-S3",),
     "sse_c": "console",
+    "sse_default": "",  # what the console's upload form encrypts with unless told otherwise
     "website_redirects": "console",
     "website_cdn": True,
     "list_objects_v1": True,
@@ -383,7 +384,8 @@ _IONOS_ROWS: dict[str, tuple[_Cell, _Cell]] = {
     "object_query": (C, (U, _IONOS_NO_USER)),
 }
 
-_IONOS_SSE = {"sse_modes": ("SSE-S3",), "sse_c": "api_only"}
+# "Server-side encryption is used by default in the web interface" (seeds/000).
+_IONOS_SSE = {"sse_modes": ("SSE-S3",), "sse_c": "api_only", "sse_default": "SSE-S3"}
 
 IONOS = Provider(
     id="ionos",

@@ -457,8 +457,11 @@ class ObjectDetails:
     encryption: str = ""
 
 
-def head_object(conn: Endpoint, bucket: str, key: str, *, version_id: str = "") -> ObjectDetails:
-    params: dict[str, Any] = {"Bucket": bucket, "Key": key}
+def head_object(
+    conn: Endpoint, bucket: str, key: str, *, version_id: str = "", extra: dict[str, Any] | None = None
+) -> ObjectDetails:
+    """`extra` carries SSE-C key parameters for objects encrypted with a customer key."""
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key, **(extra or {})}
     if version_id:
         params["VersionId"] = version_id
     r = call(conn, "head_object", what=key, **params)
@@ -485,8 +488,16 @@ class Download:
     etag: str
 
 
-def open_object(conn: Endpoint, bucket: str, key: str, *, version_id: str = "", byte_range: str = "") -> Download:
-    params: dict[str, Any] = {"Bucket": bucket, "Key": key}
+def open_object(
+    conn: Endpoint,
+    bucket: str,
+    key: str,
+    *,
+    version_id: str = "",
+    byte_range: str = "",
+    extra: dict[str, Any] | None = None,
+) -> Download:
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key, **(extra or {})}
     if version_id:
         params["VersionId"] = version_id
     if byte_range:
@@ -573,14 +584,25 @@ def presigned_get(conn: Endpoint, bucket: str, key: str, *, expires: int, dispos
 # --- multipart ----------------------------------------------------------------------------
 
 
-def multipart_create(conn: Endpoint, bucket: str, key: str, *, content_type: str = "") -> str:
-    params: dict[str, Any] = {"Bucket": bucket, "Key": key}
+def multipart_create(
+    conn: Endpoint, bucket: str, key: str, *, content_type: str = "", extra: dict[str, Any] | None = None
+) -> str:
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key, **(extra or {})}
     if content_type:
         params["ContentType"] = content_type
     return call(conn, "create_multipart_upload", what=key, **params)["UploadId"]
 
 
-def multipart_upload_part(conn: Endpoint, bucket: str, key: str, upload_id: str, number: int, body: bytes) -> str:
+def multipart_upload_part(
+    conn: Endpoint,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    number: int,
+    body: bytes,
+    *,
+    extra: dict[str, Any] | None = None,
+) -> str:
     response = call(
         conn,
         "upload_part",
@@ -590,6 +612,7 @@ def multipart_upload_part(conn: Endpoint, bucket: str, key: str, upload_id: str,
         PartNumber=number,
         Body=body,
         what=f"{key} part {number}",
+        **(extra or {}),
     )
     return response["ETag"]
 
@@ -608,7 +631,15 @@ def multipart_list_parts(conn: Endpoint, bucket: str, key: str, upload_id: str) 
         marker = response.get("NextPartNumberMarker", 0)
 
 
-def multipart_complete(conn: Endpoint, bucket: str, key: str, upload_id: str, parts: dict[int, str]) -> str:
+def multipart_complete(
+    conn: Endpoint,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    parts: dict[int, str],
+    *,
+    head_extra: dict[str, Any] | None = None,
+) -> str:
     call(
         conn,
         "complete_multipart_upload",
@@ -619,7 +650,7 @@ def multipart_complete(conn: Endpoint, bucket: str, key: str, upload_id: str, pa
         what=key,
     )
     # RGW 16.2 returns an empty ETag from CompleteMultipartUpload: ask again.
-    return head_object(conn, bucket, key).etag
+    return head_object(conn, bucket, key, extra=head_extra).etag
 
 
 def multipart_abort(conn: Endpoint, bucket: str, key: str, upload_id: str) -> None:

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import gateway
+from .encryption import Encryption
 from .models import Job, JobState
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,9 @@ def staging_path(job: Job) -> Path:
     return Path(settings.UPLOAD_STAGING_DIR) / f"job-{job.pk}-{job.params['token']}.part"
 
 
-def upload_job_create(*, team, user, connection, bucket: str, key: str, size: int, content_type: str) -> Job:
+def upload_job_create(
+    *, team, user, connection, bucket: str, key: str, size: int, content_type: str, encryption: Encryption | None = None
+) -> Job:
     job = Job.objects.create(
         kind="upload",
         team=team,
@@ -54,7 +57,13 @@ def upload_job_create(*, team, user, connection, bucket: str, key: str, size: in
         bucket=bucket,
         key=key,
         bytes_total=size,
-        params={"token": uuid.uuid4().hex, "content_type": content_type, "received": 0, "parts": {}},
+        params={
+            "token": uuid.uuid4().hex,
+            "content_type": content_type,
+            "received": 0,
+            "parts": {},
+            "sse": (encryption or Encryption()).to_job(),
+        },
         message="Receiving the file",
     )
     path = staging_path(job)
@@ -99,6 +108,8 @@ def upload_job_discard(job: Job) -> None:
         except gateway.S3Error as exc:
             log.warning("abort of upload job %s failed: %s", job.pk, exc)
     staging_path(job).unlink(missing_ok=True)
+    if job.params.get("sse", {}).pop("customer_key", None):
+        Job.objects.filter(pk=job.pk).update(params=job.params)
 
 
 def _progress(job: Job, **fields) -> None:
@@ -122,6 +133,7 @@ def upload_job_run(job: Job) -> None:
         raise gateway.Invalid(f"Only {size} of {job.bytes_total} bytes arrived; upload it again.")
     part_size = max(settings.UPLOAD_PART_BYTES, 5 * 1024 * 1024, -(-size // 10000))
     count = max(1, -(-size // part_size))
+    encryption = Encryption.from_job(job.params.get("sse"))
     upload_id = job.params.get("upload_id")
     done: dict[int, str] = {}
     if upload_id:
@@ -131,7 +143,9 @@ def upload_job_run(job: Job) -> None:
         except gateway.NotFound:
             upload_id = None
     if not upload_id:
-        upload_id = gateway.multipart_create(conn, job.bucket, job.key, content_type=job.params.get("content_type", ""))
+        upload_id = gateway.multipart_create(
+            conn, job.bucket, job.key, content_type=job.params.get("content_type", ""), extra=encryption.put_params()
+        )
         job.params["upload_id"] = upload_id
         Job.objects.filter(pk=job.pk).update(params=job.params)
     _progress(job, bytes_done=sum(min(part_size, size - (n - 1) * part_size) for n in done), message=f"Uploading {count} part(s)")
@@ -145,7 +159,10 @@ def upload_job_run(job: Job) -> None:
         with open(path, "rb") as fh:
             fh.seek((number - 1) * part_size)
             data = fh.read(part_size)
-        return number, gateway.multipart_upload_part(conn, job.bucket, job.key, upload_id, number, data), len(data)
+        etag = gateway.multipart_upload_part(
+            conn, job.bucket, job.key, upload_id, number, data, extra=encryption.key_params()
+        )
+        return number, etag, len(data)
 
     todo = [n for n in range(1, count + 1) if n not in done]
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -162,7 +179,7 @@ def upload_job_run(job: Job) -> None:
                 f.cancel()
             raise
     _check_cancel(job)
-    etag = gateway.multipart_complete(conn, job.bucket, job.key, upload_id, done)
+    etag = gateway.multipart_complete(conn, job.bucket, job.key, upload_id, done, head_extra=encryption.key_params())
     job.result = {"etag": etag, "parts": count, "size": size}
     path.unlink(missing_ok=True)
     _progress(job, bytes_done=size, result=job.result, message="Uploaded")
@@ -235,6 +252,12 @@ def job_run(job_id: int) -> None:
 
 def _finish(job: Job, state: str, *, message: str | None = None, error: str = "") -> None:
     fields = {"state": state, "finished_at": timezone.now(), "error": error}
+    params = Job.objects.filter(pk=job.pk).values_list("params", flat=True).first() or {}
+    if params.get("sse", {}).get("customer_key") and state != JobState.FAILED:
+        # A customer's SSE-C key is kept no longer than the upload needs it (a failed job
+        # keeps it, encrypted, so Retry can resume; discarding or the sweep removes it).
+        params["sse"].pop("customer_key")
+        fields["params"] = params
     if message is not None:
         fields["message"] = message
     Job.objects.filter(pk=job.pk).update(**fields)

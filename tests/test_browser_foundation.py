@@ -85,3 +85,20 @@ def test_load_more_appends_the_next_page_in_place(browser_page, viewer, connecti
     page.locator("th[data-sort=name]").click()
     assert page.locator("#rows tr.object a").first.inner_text() == "item-024.txt"
     assert page.console_problems == []
+
+
+def test_an_ionos_upload_from_the_browser_is_encrypted_by_default(browser_page, editor, make_connection, team, s3_endpoint):
+    connection = make_connection(team, endpoint=s3_endpoint, provider="ionos", region="eu-central-1", bucket_type="user-owned")
+    name = unique_bucket_name("enc")
+    gateway.create_bucket(connection, name)
+    try:
+        page = browser_page(editor)
+        page.goto(f"/c/{connection.pk}/b/{name}/")
+        expect(page.locator("select#sse")).to_have_value("SSE-S3")
+        expect(page.locator("input[name=sse_customer_key]")).to_have_count(0)  # SSE-C: API only at IONOS
+        page.set_input_files("#file-input", [{"name": "enc.txt", "mimeType": "text/plain", "buffer": b"x"}])
+        page.wait_for_selector("#upload-list li .status.ok")
+        assert gateway.head_object(connection, name, "enc.txt").encryption == "AES256"
+        assert page.console_problems == []
+    finally:
+        empty_and_delete(connection, name)

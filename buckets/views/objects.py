@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import audit, gateway, services
+from .. import audit, catalogue, encryption, gateway, services
 from ..access import get_bucket
 from ..forms import FolderForm
 from ..models import Job, JobState, Role
@@ -64,6 +64,8 @@ def browse(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
         "can_edit": target.can(Role.EDITOR),
         "more_url": url_with("browse", connection_id, bucket, prefix=prefix, q=search, token=page.next_token),
         "direct_max": settings.UPLOAD_DIRECT_MAX_BYTES,
+        "encryption": _encryption_choices(target) if target.can(Role.EDITOR) else None,
+        "encryption_snippets": _encryption_snippets(target),
         "chunk_bytes": settings.UPLOAD_CHUNK_BYTES,
         "folder_form": FolderForm(),
     }
@@ -81,6 +83,14 @@ def object_detail(request: HttpRequest, connection_id: int, bucket: str) -> Http
     version_id = request.GET.get("version", "")
     try:
         details = gateway.head_object(target.connection, bucket, key, version_id=version_id)
+    except gateway.Invalid as exc:
+        if exc.code != "400":
+            return s3_error_response(request, exc, title="Cannot read the object")
+        # A bare 400 to HEAD is how S3 says the object needs its customer key (SSE-C).
+        context = {"connection": target.connection, "bucket": bucket, "key": key, "folder": parent_prefix(key),
+                   "version": version_id, "sse_c_required": True, "can_edit": target.can(Role.EDITOR)}
+        template = "buckets/object_detail.html#sse_c" if request.htmx else "buckets/object_detail.html"
+        return render(request, template, context)
     except gateway.S3Error as exc:
         return s3_error_response(request, exc, title="Cannot read the object")
     preview_text = None
@@ -120,11 +130,26 @@ def download_name(key: str) -> str:
 
 
 def _stream(request: HttpRequest, connection_id: int, bucket: str, *, inline_types: set[str]) -> HttpResponse:
-    """Stream an object's bytes: inline only for `inline_types`, sandboxed, never sniffed."""
+    """Stream an object's bytes: inline only for `inline_types`, sandboxed, never sniffed.
+
+    An SSE-C object's key arrives in a POST body, never in the URL, and is not kept.
+    """
     target = get_bucket(request, connection_id, bucket)
-    key = request.GET.get("key", "")
+    data = request.POST if request.method == "POST" else request.GET
+    key = data.get("key", "")
+    extra: dict = {}
+    if request.method == "POST":
+        try:
+            extra = encryption.Encryption("SSE-C", customer_key=encryption.parse_customer_key(
+                data.get("sse_customer_key", ""))).key_params()
+        except encryption.EncryptionRefused as exc:
+            return s3_error_response(request, gateway.Invalid(str(exc)), title="Cannot decrypt the object")
     try:
-        obj = gateway.open_object(target.connection, bucket, key, version_id=request.GET.get("version", ""))
+        obj = gateway.open_object(target.connection, bucket, key, version_id=data.get("version", ""), extra=extra)
+    except gateway.Invalid as exc:
+        if extra:
+            exc = gateway.Invalid(f"The endpoint refused the key: it is not the one this object was encrypted with ({exc}).")
+        return s3_error_response(request, exc, title="Cannot read the object")
     except gateway.S3Error as exc:
         return s3_error_response(request, exc, title="Cannot read the object")
     inline = obj.content_type in inline_types
@@ -137,7 +162,7 @@ def _stream(request: HttpRequest, connection_id: int, bucket: str, *, inline_typ
     return response
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def download(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
     return _stream(request, connection_id, bucket, inline_types=set())
 
@@ -186,6 +211,12 @@ def upload(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
     files = request.FILES.getlist("files")
     paths = request.POST.getlist("paths")
     results = []
+    try:
+        chosen = encryption.parse(request.POST, _encryption_choices(target))
+    except encryption.EncryptionRefused as exc:
+        # Nothing goes to the endpoint with encryption the bucket does not offer.
+        files = []
+        results.append({"key": "", "ok": False, "message": str(exc)})
     for index, uploaded in enumerate(files):
         relative = paths[index] if index < len(paths) and paths[index] else uploaded.name
         key = prefix + relative.lstrip("/")
@@ -197,7 +228,7 @@ def upload(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
         if uploaded.size > settings.UPLOAD_DIRECT_MAX_BYTES:
             job = services.upload_job_create(
                 team=target.access.team, user=request.user, connection=target.connection,
-                bucket=bucket, key=key, size=uploaded.size, content_type=content_type,
+                bucket=bucket, key=key, size=uploaded.size, content_type=content_type, encryption=chosen,
             )
             services.upload_job_stage_file(job, uploaded)
             services.job_enqueue(job)
@@ -205,14 +236,15 @@ def upload(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
             results.append({"key": key, "ok": True, "message": f"Queued as job #{job.pk}", "job": job})
             continue
         try:
-            gateway.put_object(target.connection, bucket, key, uploaded, content_type=content_type)
+            gateway.put_object(target.connection, bucket, key, uploaded, content_type=content_type,
+                               extra=chosen.put_params())
         except gateway.S3Error as exc:
             audit.record(request, "object.upload", connection=target.connection, bucket=bucket, key=key, ok=False, message=str(exc))
             results.append({"key": key, "ok": False, "message": str(exc)})
         else:
             audit.record(request, "object.upload", connection=target.connection, bucket=bucket, key=key, size=uploaded.size)
             results.append({"key": key, "ok": True, "message": "Uploaded"})
-    if not files:
+    if not files and not results:
         results.append({"key": "", "ok": False, "message": "Choose at least one file."})
     if request.htmx or request.headers.get("Accept") == "application/json":
         return JsonResponse({"results": [{k: v for k, v in r.items() if k != "job"} for r in results]},
@@ -234,11 +266,16 @@ def upload_start(request: HttpRequest, connection_id: int, bucket: str) -> JsonR
         size = -1
     if problem or size <= 0:
         return JsonResponse({"error": problem or "The file size is missing."}, status=400)
+    try:
+        chosen = encryption.parse(request.POST, _encryption_choices(target))
+    except encryption.EncryptionRefused as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
     if size > services.disk_free_bytes() - 512 * 1024 * 1024:
         return JsonResponse({"error": "The console's staging disk has no room for this file now."}, status=507)
     job = services.upload_job_create(
         team=target.access.team, user=request.user, connection=target.connection, bucket=bucket,
         key=key, size=size, content_type=_guess_type(key, request.POST.get("content_type", "")),
+        encryption=chosen,
     )
     return JsonResponse({"job": job.pk, "chunk": settings.UPLOAD_CHUNK_BYTES})
 
@@ -393,3 +430,16 @@ def delete_version(request: HttpRequest, connection_id: int, bucket: str) -> Htt
     audit.record(request, "object.version.delete", connection=target.connection, bucket=bucket, key=key, version=version_id)
     messages.success(request, f"Version {version_id} deleted permanently.")
     return redirect(back)
+
+
+def _encryption_choices(target) -> encryption.Choices:
+    connection = target.connection
+    return encryption.upload_choices(connection.provider, target.bucket_type,
+                                     overrides=connection.detected_features or None,
+                                     allow_api_only=target.access.team.allow_api_only)
+
+
+def _encryption_snippets(target) -> dict[str, str]:
+    connection = target.connection
+    return catalogue.api_snippets("object_encryption", endpoint=connection.endpoint_url, bucket=target.bucket,
+                                  region=connection.region, key="path/to/object")

@@ -150,6 +150,25 @@
     };
   }
 
+  // The encryption fields travel with every upload request, direct or chunked.
+  function appendEncryption(data, form) {
+    form.querySelectorAll("#upload-options [name^=sse]").forEach(function (field) {
+      data.append(field.name, field.value);
+    });
+  }
+
+  function showEncryptionFields() {
+    const options = document.getElementById("upload-options");
+    const select = document.querySelector("select[data-sse]");
+    if (!options || !select) return;
+    options.classList.toggle("show-sse-c", select.value === "SSE-C");
+    options.classList.toggle("show-sse-kms", select.value === "SSE-KMS");
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-sse]")) showEncryptionFields();
+  });
+  document.addEventListener("DOMContentLoaded", showEncryptionFields);
+
   async function uploadOne(form, file, relative) {
     const list = document.getElementById("upload-list");
     const key = (form.dataset.prefix || "") + relative;
@@ -161,6 +180,7 @@
         data.append("prefix", form.dataset.prefix || "");
         data.append("files", file, file.name);
         data.append("paths", relative);
+        appendEncryption(data, form);
         await withRetry(function () { return post(form.action, data); }, 3);
         row.set(100, "Uploaded", "ok");
         return;
@@ -169,6 +189,7 @@
       start.append("key", key);
       start.append("size", String(file.size));
       start.append("content_type", file.type || "");
+      appendEncryption(start, form);
       const job = await post(form.dataset.startUrl, start);
       const base = form.dataset.startUrl.replace(/start\/$/, job.job + "/");
       const chunk = job.chunk || Number(form.dataset.chunk);
