@@ -105,3 +105,20 @@ def test_a_client_is_never_built_without_keys(bad_endpoint):
     bad_endpoint.secret_key = ""
     with pytest.raises(gateway.InvalidCredentials):
         gateway.client(bad_endpoint)
+
+
+def test_the_bucket_list_shows_the_granted_buckets_when_list_buckets_is_denied(login, viewer, bad_endpoint):
+    # Per-bucket keys: the endpoint refuses ListBuckets; the grant names the buckets instead.
+    from buckets.models import Grant
+
+    answer(403, "AccessDenied", "Access Denied")
+    Grant.objects.filter(connection=bad_endpoint).update(buckets=["alpha-reports", "beta-media"])
+    html = login(viewer).get(reverse("bucket_list", args=[bad_endpoint.pk])).content.decode()
+    assert "alpha-reports" in html and "beta-media" in html
+    assert "Cannot list buckets" not in html
+
+
+def test_without_a_grant_list_a_denied_list_buckets_is_explained(login, viewer, bad_endpoint):
+    answer(403, "AccessDenied", "Access Denied")
+    html = login(viewer).get(reverse("bucket_list", args=[bad_endpoint.pk])).content.decode()
+    assert "Cannot list buckets" in html and "Access denied" in html
