@@ -102,3 +102,25 @@ def test_an_ionos_upload_from_the_browser_is_encrypted_by_default(browser_page, 
         assert page.console_problems == []
     finally:
         empty_and_delete(connection, name)
+
+
+def test_a_viewer_shares_a_link_and_browses_versions(browser_page, viewer, connection, bucket):
+    import urllib.request
+
+    gateway.put_versioning(connection, bucket, True)
+    gateway.put_object(connection, bucket, "notes.txt", b"v1")
+    gateway.put_object(connection, bucket, "notes.txt", b"v2")
+    page = browser_page(viewer)
+    page.goto(f"/c/{connection.pk}/b/{bucket}/")
+    page.locator("#rows a.object-link", has_text="notes.txt").click()
+    page.wait_for_selector("#details .object-key")
+    page.locator("#share-expires").select_option("86400")
+    page.get_by_role("button", name="Create share link").click()
+    url = page.locator("#share-url").inner_text()
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - the loopback moto server
+        assert response.read() == b"v2"
+    page.locator("#details").get_by_role("link", name="Versions").click()
+    expect(page.locator("table tbody tr")).to_have_count(2)
+    assert page.locator("text=latest").count() == 1
+    assert page.get_by_role("button", name="Delete version").count() == 0  # viewers only look
+    assert page.console_problems == []
