@@ -19,7 +19,7 @@ LABELS = {
     "": "No server-side encryption",
     "SSE-S3": "SSE-S3 (keys managed by the provider, AES-256)",
     "SSE-KMS": "SSE-KMS (a key in the provider's KMS)",
-    "SSE-C": "SSE-C (your own key; the object cannot be read without it)",
+    "SSE-C": "SSE-C (your own key)",
 }
 
 
