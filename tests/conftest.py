@@ -196,6 +196,20 @@ def connection(make_connection, team, s3_endpoint):
 
 
 @pytest.fixture
+def contract_owned(make_connection, team, s3_endpoint):
+    """An IONOS profile for contract-owned buckets (Berlin, eu-central-3), on moto."""
+    return make_connection(team, endpoint=s3_endpoint, provider="ionos", region="eu-central-3",
+                           bucket_type="contract-owned")
+
+
+@pytest.fixture
+def spaces(make_connection, team, s3_endpoint):
+    """A DigitalOcean Spaces profile (nyc3), on moto."""
+    return make_connection(team, endpoint=s3_endpoint, provider="digitalocean", region="nyc3",
+                           bucket_type="standard")
+
+
+@pytest.fixture
 def rgw_connection(make_connection, team, rgw):
     return make_connection(team, endpoint=rgw["endpoint"], access_key=rgw["access_key"],
                            secret_key=rgw["secret_key"], provider="ceph", name="Ceph RGW")

@@ -38,18 +38,6 @@ def sent_to_s3():
 
 
 @pytest.fixture
-def spaces(make_connection, team, s3_endpoint):
-    return make_connection(team, endpoint=s3_endpoint, provider="digitalocean", region="nyc3",
-                           bucket_type="standard")
-
-
-@pytest.fixture
-def contract_owned(make_connection, team, s3_endpoint):
-    return make_connection(team, endpoint=s3_endpoint, provider="ionos", region="eu-central-3",
-                           bucket_type="contract-owned")
-
-
-@pytest.fixture
 def aws(make_connection, team, s3_endpoint):
     """Every bucket feature is a console feature for AWS: the round trips run through it."""
     return make_connection(team, endpoint=s3_endpoint, provider="aws", region="us-east-1")

@@ -14,12 +14,6 @@ from buckets.models import AuditEntry
 
 
 @pytest.fixture
-def ionos(make_connection, team, s3_endpoint):
-    return make_connection(team, endpoint=s3_endpoint, provider="ionos", region="eu-central-3",
-                           bucket_type="contract-owned")
-
-
-@pytest.fixture
 def generic(make_connection, team, s3_endpoint):
     return make_connection(team, endpoint=s3_endpoint, provider="generic")
 
@@ -39,9 +33,9 @@ def cells(html: str, table_id: str) -> dict[tuple[str, str], str]:
 
 
 def test_the_connection_grid_shows_every_feature_for_every_bucket_type_with_notes_and_sources(
-    login, viewer, ionos
+    login, viewer, contract_owned
 ) -> None:
-    html = login(viewer).get(reverse("connection_features", args=[ionos.pk])).content.decode()
+    html = login(viewer).get(reverse("connection_features", args=[contract_owned.pk])).content.decode()
     grid = cells(html, "feature-matrix")
     for bucket_type in ("contract-owned", "user-owned"):
         for feature_id in catalogue.FEATURES:
@@ -55,8 +49,8 @@ def test_the_connection_grid_shows_every_feature_for_every_bucket_type_with_note
     assert 'id="legend"' in html
 
 
-def test_the_comparison_grid_covers_every_provider_and_bucket_type(login, viewer, ionos) -> None:
-    html = login(viewer).get(reverse("connection_features", args=[ionos.pk])).content.decode()
+def test_the_comparison_grid_covers_every_provider_and_bucket_type(login, viewer, contract_owned) -> None:
+    html = login(viewer).get(reverse("connection_features", args=[contract_owned.pk])).content.decode()
     grid = cells(html, "comparison-matrix")
     for provider in catalogue.PROVIDERS.values():
         for bucket_type in provider.bucket_types:
@@ -66,14 +60,14 @@ def test_the_comparison_grid_covers_every_provider_and_bucket_type(login, viewer
 
 
 def test_the_bucket_page_highlights_the_bucket_type_and_sits_under_the_bucket_tabs(
-    login, viewer, ionos
+    login, viewer, contract_owned
 ) -> None:
     name = f"feat-{uuid.uuid4().hex[:8]}"
-    gateway.create_bucket(ionos, name)
+    gateway.create_bucket(contract_owned, name)
     try:
-        html = login(viewer).get(reverse("bucket_features", args=[ionos.pk, name])).content.decode()
+        html = login(viewer).get(reverse("bucket_features", args=[contract_owned.pk, name])).content.decode()
     finally:
-        gateway.delete_bucket(ionos, name)
+        gateway.delete_bucket(contract_owned, name)
     assert re.search(r'<th scope="col" class="type-col highlight" data-type="contract-owned">', html)
     assert not re.search(r'class="type-col highlight" data-type="user-owned"', html)
     assert 'class="active" aria-current="page">Feature availability</a>' in html
@@ -89,10 +83,10 @@ def test_the_comparison_alone_is_reachable_without_a_connection(login, viewer) -
 
 
 def test_a_team_admin_opts_the_team_in_to_api_only_features_and_it_is_audited(
-    login, admin, team, ionos
+    login, admin, team, contract_owned
 ) -> None:
     client = login(admin)
-    back = reverse("connection_features", args=[ionos.pk])
+    back = reverse("connection_features", args=[contract_owned.pk])
     page = client.get(back).content.decode()
     assert "Run API-only features from the console" in page
     response = client.post(reverse("team_options", args=[team.pk]), {"allow_api_only": "on", "next": back})
@@ -107,10 +101,10 @@ def test_a_team_admin_opts_the_team_in_to_api_only_features_and_it_is_audited(
     assert team.allow_api_only is False
 
 
-def test_only_a_team_admin_may_change_the_opt_in(login, editor, team, ionos) -> None:
+def test_only_a_team_admin_may_change_the_opt_in(login, editor, team, contract_owned) -> None:
     client = login(editor)
     assert "Team admins can change this." in client.get(
-        reverse("connection_features", args=[ionos.pk])).content.decode()
+        reverse("connection_features", args=[contract_owned.pk])).content.decode()
     assert client.post(reverse("team_options", args=[team.pk]), {"allow_api_only": "on"}).status_code == 403
     team.refresh_from_db()
     assert team.allow_api_only is False

@@ -25,9 +25,8 @@ KEY_B64 = base64.b64encode(KEY).decode()
 
 
 @pytest.fixture
-def ionos(make_connection, team, s3_endpoint):
-    connection = make_connection(team, endpoint=s3_endpoint, provider="ionos", region="eu-central-3",
-                                 bucket_type="contract-owned")
+def ionos(contract_owned):
+    connection = contract_owned
     name = unique_bucket_name()
     gateway.create_bucket(connection, name)
     yield connection, name
@@ -76,8 +75,8 @@ def test_a_forged_sse_c_upload_to_ionos_never_reaches_the_endpoint(login, editor
     assert gateway.list_page(connection, bucket).objects == []
 
 
-def test_digitalocean_offers_only_sse_c(login, editor, make_connection, team, s3_endpoint, bucket):
-    connection = make_connection(team, endpoint=s3_endpoint, provider="digitalocean", region="nyc3")
+def test_digitalocean_offers_only_sse_c(login, editor, spaces, bucket):
+    connection = spaces
     client = login(editor)
     assert options(client.get(reverse("browse", args=[connection.pk, bucket])).content.decode()) == ["", "SSE-C"]
     response = client.post(reverse("upload", args=[connection.pk, bucket]),
@@ -88,8 +87,8 @@ def test_digitalocean_offers_only_sse_c(login, editor, make_connection, team, s3
 
 
 @pytest.mark.parametrize("bad", ["short", base64.b64encode(b"x" * 31).decode(), "z" * 64])
-def test_a_malformed_customer_key_is_refused_with_a_clear_message(login, editor, make_connection, team, s3_endpoint, bucket, bad):
-    connection = make_connection(team, endpoint=s3_endpoint, provider="digitalocean", region="nyc3")
+def test_a_malformed_customer_key_is_refused_with_a_clear_message(login, editor, spaces, bucket, bad):
+    connection = spaces
     response = login(editor).post(reverse("upload", args=[connection.pk, bucket]),
                                   {"prefix": "", "files": SimpleUploadedFile("k.txt", b"x"), "sse": "SSE-C",
                                    "sse_customer_key": bad}, HTTP_ACCEPT="application/json")
