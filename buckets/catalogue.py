@@ -50,6 +50,10 @@ class Availability:
     def enabled(self) -> bool:
         return self.state == State.CONSOLE
 
+    def usable(self, allow_api_only: bool) -> bool:
+        """Whether the console may run it: offered here, or API-only and the team opted in."""
+        return self.state == State.CONSOLE or (self.state == State.API_ONLY and allow_api_only)
+
 
 @dataclass(frozen=True)
 class Region:

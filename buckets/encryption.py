@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import catalogue, crypto
-from .catalogue import State
 
 LABELS = {
     "": "No server-side encryption",
@@ -41,8 +40,7 @@ class Choices:
 
 def upload_choices(provider: str, bucket_type: str, *, overrides: dict | None, allow_api_only: bool) -> Choices:
     availability = catalogue.availability(provider, bucket_type, "object_encryption", overrides=overrides)
-    usable = availability.state == State.CONSOLE or (availability.state == State.API_ONLY and allow_api_only)
-    if not usable:
+    if not availability.usable(allow_api_only):
         return Choices([""], "", note=availability.note)
     modes = [m for m in catalogue.constraint(provider, bucket_type, "sse_modes", ()) if m in LABELS]
     sse_c = catalogue.constraint(provider, bucket_type, "sse_c", "console")

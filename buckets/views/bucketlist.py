@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import audit, catalogue, gateway
-from ..access import bucket_type_of, get_bucket, get_connection
+from ..access import bucket_type_of, feature_availability, get_bucket, get_connection
 from ..forms import BucketCreateForm, bucket_name_problems
 from ..models import KnownBucket, Role
 from .common import s3_error_response
@@ -65,8 +65,8 @@ def _create_context(access, form) -> dict:
         "bucket_types": provider.bucket_types,
         "regions": provider.regions,
         "default_type": connection.default_bucket_type,
-        "versioning": catalogue.availability(connection.provider, connection.default_bucket_type, "versioning"),
-        "object_lock": catalogue.availability(connection.provider, connection.default_bucket_type, "object_lock"),
+        "versioning": feature_availability(connection, connection.default_bucket_type, "versioning"),
+        "object_lock": feature_availability(connection, connection.default_bucket_type, "object_lock"),
         "team_api_only": access.team.allow_api_only,
     }
 
@@ -117,7 +117,7 @@ def _refused_features(access, bucket_type: str, *, versioning: bool, object_lock
     for wanted, feature_id in ((versioning, "versioning"), (object_lock, "object_lock")):
         if not wanted:
             continue
-        state = catalogue.availability(connection.provider, bucket_type, feature_id, overrides=connection.detected_features or None)
+        state = feature_availability(connection, bucket_type, feature_id)
         label = catalogue.FEATURES[feature_id].label
         if state.state == catalogue.State.UNSUPPORTED:
             return f"{label} is not supported for this bucket type. {state.note}"

@@ -374,7 +374,7 @@ def share_link(request: HttpRequest, connection_id: int, bucket: str) -> HttpRes
     expires = request.POST.get("expires", "3600")
     context = {"connection": target.connection, "bucket": bucket, "key": key, "expiries": SHARE_EXPIRIES}
     availability = target.availability("presigned_url")
-    if not availability.enabled:
+    if not availability.usable(target.access.team.allow_api_only):
         context["error"] = f"Share links are not available here. {availability.note}"
     elif expires not in SHARE_EXPIRIES:
         context["error"] = "Choose one of the offered expiry times."
@@ -397,7 +397,7 @@ def versions(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespo
     target = get_bucket(request, connection_id, bucket)
     key = request.GET.get("key", "")
     availability = target.availability("versioning")
-    allowed = availability.enabled or (availability.state == "api_only" and target.access.team.allow_api_only)
+    allowed = availability.usable(target.access.team.allow_api_only)
     context = {
         "target": target, "connection": target.connection, "bucket": bucket, "key": key,
         "folder": parent_prefix(key), "availability": availability, "allowed": allowed,
