@@ -214,6 +214,13 @@ RUNNERS = {"upload": upload_job_run, "delete_prefix": delete_prefix_run}
 CLEANUPS = {"upload": upload_job_discard}
 
 
+def job_cleanup(job: Job) -> None:
+    """Undo what a job left half done (an upload's S3 parts and staged bytes)."""
+    cleanup = CLEANUPS.get(job.kind)
+    if cleanup is not None:
+        cleanup(job)
+
+
 def job_enqueue(job: Job) -> None:
     """Hand the job to a worker once the row is committed, so the worker can see it."""
     from .tasks import run_job
@@ -233,13 +240,13 @@ def job_run(job_id: int) -> None:
         return
     if job.cancel_requested:
         _finish(job, JobState.CANCELLED, message="Cancelled before it started")
-        CLEANUPS.get(job.kind, lambda j: None)(job)
+        job_cleanup(job)
         return
     Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING, started_at=job.started_at or timezone.now(), heartbeat_at=timezone.now())
     try:
         RUNNERS[job.kind](job)
     except JobCancelled:
-        CLEANUPS.get(job.kind, lambda j: None)(job)
+        job_cleanup(job)
         _finish(job, JobState.CANCELLED, message="Cancelled")
     except gateway.S3Error as exc:
         _finish(job, JobState.FAILED, error=str(exc))

@@ -179,3 +179,19 @@ def test_the_sweep_also_discards_failed_uploads_nobody_retried(editor, team, con
     assert gateway.multipart_pending(connection, bucket) == []
     assert not services.staging_path(job).exists()
     assert services.sweep_stale_uploads()["aborted"] == 0  # once is enough
+
+
+def test_cancelling_an_upload_that_is_still_receiving_chunks_removes_its_staged_bytes(login, editor, connection, bucket, small_parts):
+    client = login(editor)
+    job_id = client.post(reverse("upload_start", args=[connection.pk, bucket]), {"key": "half.bin", "size": 4 * MB}).json()["job"]
+    client.post(reverse("upload_chunk", args=[connection.pk, bucket, job_id]) + "?offset=0", b"x" * MB,
+                content_type="application/octet-stream")
+    job = Job.objects.get(pk=job_id)
+    assert services.staging_path(job).exists()
+    client.post(reverse("job_cancel", args=[job_id]))
+    job.refresh_from_db()
+    assert job.state == JobState.CANCELLED
+    assert not services.staging_path(job).exists()
+    later = client.post(reverse("upload_chunk", args=[connection.pk, bucket, job_id]) + f"?offset={MB}", b"x" * MB,
+                        content_type="application/octet-stream")
+    assert later.status_code == 400

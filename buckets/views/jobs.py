@@ -64,6 +64,8 @@ def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     if not job.finished:
         Job.objects.filter(pk=job.pk).update(cancel_requested=True)
         if job.state == JobState.PENDING and not job.celery_task_id:
+            # No worker will ever see it (an upload still receiving chunks): clean up here.
+            services.job_cleanup(job)
             Job.objects.filter(pk=job.pk).update(state=JobState.CANCELLED, finished_at=timezone.now(), message="Cancelled")
         audit.record(request, "job.cancel", team=job.team, connection=job.connection, bucket=job.bucket, key=job.key, job=job.pk)
         messages.info(request, f"Cancelling job #{job.pk}.")
