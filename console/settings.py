@@ -250,6 +250,7 @@ else:
         "unacked_restore_interval": int(env("CONSOLE_BROKER_RESTORE_INTERVAL", "10")),
         "unacked_restore_throttle": int(env("CONSOLE_BROKER_RESTORE_THROTTLE", "6")),
     }
+CELERY_TASK_DEFAULT_QUEUE = env("CONSOLE_CELERY_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

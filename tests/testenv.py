@@ -26,7 +26,11 @@ if "DATABASE_URL" not in os.environ and _listening(5432):
     # One database per run, so parallel runs on one machine do not collide.
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/console_{os.getpid()}"
 if "CELERY_BROKER_URL" not in os.environ:
-    os.environ["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/14" if _listening(6379) else "memory://"
+    # A Redis database of its own per run (2..13), so parallel runs neither flush nor steal
+    # each other's tasks; the queue name is per run too, for the rare shared database.
+    _db = 2 + os.getpid() % 12
+    os.environ["CELERY_BROKER_URL"] = f"redis://127.0.0.1:6379/{_db}" if _listening(6379) else "memory://"
+    os.environ.setdefault("CONSOLE_CELERY_QUEUE", f"console-test-{os.getpid()}")
 os.environ.setdefault("CONSOLE_BROKER_VISIBILITY_TIMEOUT", "4")
 os.environ.setdefault("CONSOLE_BROKER_RESTORE_INTERVAL", "1")
 os.environ.setdefault("CONSOLE_BROKER_RESTORE_THROTTLE", "1")

@@ -2,13 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from .. import audit
 from ..gateway import S3Error
+
+
+def for_htmx(request: HttpRequest, template: str, part: str) -> str:
+    """The named partial of `template` for htmx requests, the whole page otherwise."""
+    return f"{template}#{part}" if request.htmx else template
+
+
+def render_page(request: HttpRequest, template: str, part: str, context: dict, **kwargs) -> HttpResponse:
+    """Render the page, or only its `part` partial when htmx asked for it."""
+    return render(request, for_htmx(request, template, part), context, **kwargs)
+
+
+@contextmanager
+def audited(request: HttpRequest | None, action: str, **fields: Any) -> Iterator[dict]:
+    """Record `action` in the audit log once the block ends: failed with the endpoint's message
+    when it raises S3Error (which propagates), succeeded otherwise.
+
+    The block may add detail to the yielded dict (or set ``ok``/``message``) before it ends.
+    """
+    extra: dict[str, Any] = {}
+    try:
+        yield extra
+    except S3Error as exc:
+        audit.record(request, action, **{**fields, **extra, "ok": False, "message": str(exc)})
+        raise
+    audit.record(request, action, **{**fields, **extra})
 
 
 def s3_error_response(request: HttpRequest, error: S3Error, *, title: str = "The endpoint refused") -> HttpResponse:
