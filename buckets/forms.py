@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.conf import settings
 
-from . import catalogue
+from . import catalogue, names
 from .models import AddressingStyle, Connection, SignatureVersion, provider_choices
 from .netguard import EndpointRefused, validate_endpoint
 
@@ -94,29 +92,10 @@ class ConnectionForm(forms.ModelForm):
         return super().save(commit=commit)
 
 
-BUCKET_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-
-
-def bucket_name_problems(name: str) -> list[str]:
-    """The S3 naming rules a bucket name breaks, as sentences."""
-    problems = []
-    if not 3 <= len(name) <= 63:
-        problems.append("Use 3 to 63 characters.")
-    if re.search(r"[^a-z0-9.-]", name):
-        problems.append("Use only lowercase letters, digits, dots and hyphens.")
-    if name and not (name[0].isalnum() and name[-1].isalnum()):
-        problems.append("Start and end with a letter or digit.")
-    if ".." in name or ".-" in name or "-." in name:
-        problems.append("No two dots in a row, and no dot next to a hyphen.")
-    if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name):
-        problems.append("Do not use the form of an IP address.")
-    if name.startswith("xn--") or name.endswith("-s3alias"):
-        problems.append("Names starting with xn-- or ending in -s3alias are reserved.")
-    return problems
-
-
 class BucketCreateForm(forms.Form):
-    name = forms.CharField(max_length=63)
+    # Longer than S3 allows on purpose: a 64-character name must reach clean_name and be
+    # refused with the rule, not cut to fit by the browser or refused with a generic length error.
+    name = forms.CharField(max_length=names.MAX_LEGACY_BUCKET_CHARS)
     region = forms.CharField(max_length=64, required=False)
     bucket_type = forms.CharField(max_length=40, required=False)
     versioning = forms.BooleanField(required=False, label="Enable versioning")
@@ -126,7 +105,7 @@ class BucketCreateForm(forms.Form):
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
-        problems = bucket_name_problems(name)
+        problems = names.bucket_name_problems(name)
         if problems:
             raise forms.ValidationError(problems)
         return name

@@ -9,8 +9,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import audit, catalogue, gateway
 from ..access import bucket_type_of, feature_availability, get_bucket, get_connection
-from ..forms import BucketCreateForm, bucket_name_problems
+from ..forms import BucketCreateForm
 from ..models import KnownBucket, Role
+from ..names import bucket_name_problems
 from .common import s3_error_response
 
 

@@ -23,11 +23,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import audit
 from ..access import current_membership, get_connection
 from ..models import Connection, Grant, Membership, Role, Team
+from ..names import grant_bucket_problem
 
 MAX_GRANT_BUCKETS = 500
-# Bucket names as S3 stores them, including legacy ones (uppercase, underscores) that
-# older endpoints still hold; never a slash, so a name is always one URL path segment.
-GRANT_BUCKET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$")
 
 
 # --- access ---------------------------------------------------------------------------
@@ -172,7 +170,7 @@ class TeamOptionsForm(forms.ModelForm):
 def parse_bucket_names(text: str) -> list[str]:
     """Comma-, space- or line-separated bucket names, validated, in order, without repeats."""
     names = list(dict.fromkeys(part for part in re.split(r"[\s,;]+", text or "") if part))
-    bad = [n for n in names if not GRANT_BUCKET_RE.match(n) or ".." in n]
+    bad = [n for n in names if grant_bucket_problem(n)]
     if bad:
         shown = ", ".join(f"“{n[:70]}”" for n in bad[:5])
         raise ValidationError(f"Not a valid bucket name: {shown}. Use 3–255 letters, digits, dots, hyphens or underscores.")
