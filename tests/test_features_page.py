@@ -43,7 +43,7 @@ def test_the_connection_grid_shows_every_feature_for_every_bucket_type_with_note
             assert grid[(feature_id, bucket_type)] == expected.state.value, feature_id
             if expected.note:
                 assert escape(expected.note) in html
-    assert "IONOS S3 API compatibility (seeds/000)" in html
+    assert "IONOS Object Storage documentation, “S3 API Compatibility”" in html
     for label in ("Console", "API only", "Unsupported"):
         assert f">{label}</span>" in html
     assert 'id="legend"' in html
