@@ -311,11 +311,6 @@ def list_buckets(conn: Endpoint) -> list[BucketInfo]:
     ]
 
 
-def bucket_region(conn: Endpoint, bucket: str) -> str:
-    response = call(conn, "get_bucket_location", Bucket=bucket, what=bucket)
-    return response.get("LocationConstraint") or "us-east-1"
-
-
 def head_bucket(conn: Endpoint, bucket: str) -> None:
     call(conn, "head_bucket", Bucket=bucket, what=bucket)
 
@@ -415,13 +410,16 @@ def list_page(
     token: str = "",
     page_size: int = 100,
     delimiter: str = "/",
+    start_after: str = "",
 ) -> Page:
-    """One page of a listing, never the whole bucket."""
+    """One page of a listing, never the whole bucket (after `start_after`, when given)."""
     params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": page_size}
     if delimiter:
         params["Delimiter"] = delimiter
     if token:
         params["ContinuationToken"] = token
+    elif start_after:
+        params["StartAfter"] = start_after
     response = call(conn, "list_objects_v2", what=bucket, **params)
     page = Page(prefix=prefix)
     page.folders = [p["Prefix"] for p in response.get("CommonPrefixes", []) if p.get("Prefix")]
