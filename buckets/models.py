@@ -151,10 +151,20 @@ class JobState(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+ACTIVE_STATES = (JobState.PENDING, JobState.RUNNING)
+FINISHED_STATES = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
+
+
+class JobKind(models.TextChoices):
+    UPLOAD = "upload", "Upload"
+    DELETE_PREFIX = "delete_prefix", "Delete folder"
+
+
 class Job(models.Model):
     """A long operation run by a Celery worker; its progress and outcome live here."""
 
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=JobKind.choices)
+    # Written only by the job engine (buckets/jobs/engine.py).
     state = models.CharField(max_length=12, choices=JobState.choices, default=JobState.PENDING)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="jobs")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -175,17 +185,36 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The engine's bookkeeping: when the job was meant to run and when the broker took it
+    # (a job queued but never dispatched is re-sent), who runs it now and until when its
+    # lease holds (a run whose lease lapsed is dead and is handed over), how often it ran.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    run_token = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # The last key a bulk job finished, so a new run resumes after it.
+    checkpoint = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["team", "-created_at"])]
+        indexes = [
+            models.Index(fields=["team", "-created_at"]),
+            models.Index(fields=["state", "lease_until"], name="job_state_lease"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state})"
 
     @property
     def finished(self) -> bool:
-        return self.state in {JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED}
+        return self.state in FINISHED_STATES
+
+    @property
+    def duration(self):
+        if not self.started_at:
+            return None
+        return (self.finished_at or timezone.now()) - self.started_at
 
     @property
     def percent(self) -> int:
@@ -194,6 +223,23 @@ class Job(models.Model):
         if self.items_total:
             return min(100, int(self.items_done * 100 / self.items_total))
         return 100 if self.state == JobState.SUCCEEDED else 0
+
+
+class JobFailure(models.Model):
+    """One item a bulk job could not do (a key and the reason), for the list, the CSV and
+    "retry the failed ones"."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="failures")
+    key = models.TextField()
+    version_id = models.CharField(max_length=1024, blank=True)
+    reason = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.reason}"
 
 
 class AuditEntry(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import account, bucketlist, connections, jobs, objects
+from .views import account, bucketlist, connections, jobs, objects, uploads
 
 bucket = "c/<int:connection_id>/b/<str:bucket>/"
 
@@ -22,11 +22,11 @@ urlpatterns = [
     path(bucket + "download/", objects.download, name="download"),
     path(bucket + "preview/", objects.preview, name="preview"),
     path(bucket + "folder/", objects.create_folder, name="create_folder"),
-    path(bucket + "upload/", objects.upload, name="upload"),
-    path(bucket + "uploads/start/", objects.upload_start, name="upload_start"),
-    path(bucket + "uploads/<int:job_id>/chunk/", objects.upload_chunk, name="upload_chunk"),
-    path(bucket + "uploads/<int:job_id>/finish/", objects.upload_finish, name="upload_finish"),
-    path(bucket + "uploads/<int:job_id>/discard/", objects.discard_upload, name="upload_discard"),
+    path(bucket + "upload/", uploads.upload, name="upload"),
+    path(bucket + "uploads/start/", uploads.upload_start, name="upload_start"),
+    path(bucket + "uploads/<int:job_id>/chunk/", uploads.upload_chunk, name="upload_chunk"),
+    path(bucket + "uploads/<int:job_id>/finish/", uploads.upload_finish, name="upload_finish"),
+    path(bucket + "uploads/<int:job_id>/discard/", uploads.discard_upload, name="upload_discard"),
     path(bucket + "delete/", objects.delete_objects, name="delete_objects"),
     path(bucket + "share/", objects.share_link, name="share_link"),
     path(bucket + "versions/", objects.versions, name="versions"),
@@ -35,6 +35,7 @@ urlpatterns = [
     path("jobs/<int:job_id>/", jobs.job_detail, name="job_detail"),
     path("jobs/<int:job_id>/cancel/", jobs.job_cancel, name="job_cancel"),
     path("jobs/<int:job_id>/retry/", jobs.job_retry, name="job_retry"),
+    path("jobs/<int:job_id>/discard/", jobs.job_discard, name="job_discard"),
     path("", include("buckets.urls_catalogue")),
     path("", include("buckets.urls_portal")),
 ]

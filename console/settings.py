@@ -233,12 +233,13 @@ BROWSER_PAGE_SIZE = int(env("CONSOLE_BROWSER_PAGE_SIZE", "100"))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 _broker_dir = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -249,6 +250,8 @@ else:
         "visibility_timeout": int(env("CONSOLE_BROKER_VISIBILITY_TIMEOUT", str(6 * 60 * 60))),
         "unacked_restore_interval": int(env("CONSOLE_BROKER_RESTORE_INTERVAL", "10")),
         "unacked_restore_throttle": int(env("CONSOLE_BROKER_RESTORE_THROTTLE", "6")),
+        "socket_connect_timeout": float(env("CONSOLE_BROKER_CONNECT_TIMEOUT", "2")),
+        "socket_timeout": 5,
     }
 CELERY_TASK_DEFAULT_QUEUE = env("CONSOLE_CELERY_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
@@ -260,7 +263,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-uploads": {"task": "buckets.tasks.sweep_stale_uploads", "schedule": 60 * 60},
+    "recover-jobs": {"task": "buckets.tasks.recover_jobs", "schedule": float(env("CONSOLE_JOB_RECOVER_SECONDS", "30"))},
 }
+# Publishing a job must fail fast when the broker is away (the user is told at once and
+# the job is sent again by the recover task), not hang the page in reconnect loops.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = float(env("CONSOLE_BROKER_CONNECT_TIMEOUT", "2"))
+CELERY_BROKER_CONNECTION_MAX_RETRIES = 1
+# A running job renews its lease every quarter of this; a job whose lease lapsed has lost
+# its worker and is handed to another (up to JOB_MAX_ATTEMPTS runs in all).
+JOB_LEASE_SECONDS = int(env("CONSOLE_JOB_LEASE_SECONDS", "60"))
+JOB_MAX_ATTEMPTS = int(env("CONSOLE_JOB_MAX_ATTEMPTS", "3"))
+# A job the broker took but no worker started within this long is sent again.
+JOB_REDISPATCH_SECONDS = int(env("CONSOLE_JOB_REDISPATCH_SECONDS", "600"))
 
 LOGGING = {
     "version": 1,

@@ -16,7 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from buckets import gateway, services
+from buckets import gateway, jobs
 from buckets.models import Job, JobState
 from tests.conftest import empty_and_delete, unique_bucket_name
 
@@ -128,7 +128,7 @@ def test_a_large_sse_c_upload_runs_as_a_job_and_forgets_the_key_afterwards(login
     client.post(reverse("upload_chunk", args=[connection.pk, bucket, job_id]) + "?offset=0", data,
                 content_type="application/octet-stream")
     client.post(reverse("upload_finish", args=[connection.pk, bucket, job_id]))
-    services.job_run(job_id)
+    jobs.job_run(job_id)
     job = Job.objects.get(pk=job_id)
     assert job.state == JobState.SUCCEEDED, job.error
     assert "customer_key" not in job.params["sse"]

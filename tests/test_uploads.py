@@ -1,6 +1,6 @@
 """Large uploads: chunks to staging, then a multipart upload that resumes or aborts cleanly.
 
-These run the job in-process (services.job_run); tests/test_worker.py runs the same path
+These run the job in-process (jobs.job_run); tests/test_worker.py runs the same path
 through a real Celery worker on Redis.
 """
 
@@ -12,7 +12,8 @@ import os
 import pytest
 from django.urls import reverse
 
-from buckets import gateway, services
+from buckets import gateway, jobs
+from buckets.jobs import upload
 from buckets.models import Job, JobState
 
 MB = 1024 * 1024
@@ -46,14 +47,14 @@ def test_a_large_file_arrives_in_chunks_and_becomes_a_multipart_object(login, ed
     job_id = chunked_upload(client, connection, bucket, "big/файл #1.bin", data)
     finish = client.post(reverse("upload_finish", args=[connection.pk, bucket, job_id]))
     assert finish.status_code == 200
-    services.job_run(job_id)
+    jobs.job_run(job_id)
     job = Job.objects.get(pk=job_id)
     assert job.state == JobState.SUCCEEDED, job.error
     assert job.bytes_done == len(data) and job.result["parts"] == 3
     assert job.result["etag"].endswith("-3")
     body = b"".join(gateway.open_object(connection, bucket, "big/файл #1.bin").body)
     assert hashlib.sha256(body).digest() == hashlib.sha256(data).digest()
-    assert not services.staging_path(job).exists()
+    assert not upload.staging_path(job).exists()
 
 
 def test_a_retried_chunk_overwrites_itself(login, editor, connection, bucket, small_parts):
@@ -64,7 +65,7 @@ def test_a_retried_chunk_overwrites_itself(login, editor, connection, bucket, sm
     client.post(reverse("upload_chunk", args=[connection.pk, bucket, job_id]) + f"?offset={2 * MB}",
                 data[2 * MB : 4 * MB], content_type="application/octet-stream")
     client.post(reverse("upload_finish", args=[connection.pk, bucket, job_id]))
-    services.job_run(job_id)
+    jobs.job_run(job_id)
     assert b"".join(gateway.open_object(connection, bucket, "retry.bin").body) == data
 
 
@@ -98,7 +99,7 @@ def test_a_redelivered_job_resumes_with_the_parts_already_sent(login, editor, co
     gateway.multipart_upload_part(connection, bucket, "resume.bin", upload_id, 1, data[: 5 * MB])
     job.params["upload_id"] = upload_id
     Job.objects.filter(pk=job_id).update(params=job.params, state=JobState.RUNNING)
-    services.job_run(job_id)
+    jobs.job_run(job_id)
     job.refresh_from_db()
     assert job.state == JobState.SUCCEEDED, job.error
     assert job.params["upload_id"] == upload_id
@@ -117,7 +118,7 @@ def test_a_failed_upload_can_be_discarded_leaving_nothing_behind(login, editor, 
     assert response.status_code == 302
     job.refresh_from_db()
     assert job.state == JobState.CANCELLED
-    assert not services.staging_path(job).exists()
+    assert not upload.staging_path(job).exists()
     assert gateway.multipart_pending(connection, bucket) == []
 
 
@@ -127,7 +128,7 @@ def test_a_cancelled_upload_aborts_the_multipart_upload(login, editor, connectio
     job_id = chunked_upload(client, connection, bucket, "cancel.bin", data)
     client.post(reverse("upload_finish", args=[connection.pk, bucket, job_id]))
     client.post(reverse("job_cancel", args=[job_id]))
-    services.job_run(job_id)
+    jobs.job_run(job_id)
     job = Job.objects.get(pk=job_id)
     assert job.state == JobState.CANCELLED
     assert gateway.multipart_pending(connection, bucket) == []
@@ -136,7 +137,7 @@ def test_a_cancelled_upload_aborts_the_multipart_upload(login, editor, connectio
 
 
 def test_the_sweep_aborts_abandoned_uploads_and_staging_leftovers(editor, team, connection, bucket, small_parts):
-    job = services.upload_job_create(team=team, user=editor, connection=connection, bucket=bucket,
+    job = upload.upload_job_create(team=team, user=editor, connection=connection, bucket=bucket,
                                      key="stale.bin", size=10, content_type="")
     upload_id = gateway.multipart_create(connection, bucket, "stale.bin")
     job.params["upload_id"] = upload_id
@@ -145,7 +146,7 @@ def test_the_sweep_aborts_abandoned_uploads_and_staging_leftovers(editor, team, 
     leftover = small_parts.UPLOAD_STAGING_DIR / "orphan.part"
     leftover.write_bytes(b"x")
     os.utime(leftover, (0, 0))
-    result = services.sweep_stale_uploads()
+    result = upload.sweep_stale_uploads()
     assert result == {"aborted": 1, "removed": 1}
     assert gateway.multipart_pending(connection, bucket) == []
     assert not leftover.exists()
@@ -161,7 +162,7 @@ def test_the_form_upload_without_javascript_stages_a_large_file_as_a_job(login, 
                                   {"prefix": "", "files": SimpleUploadedFile("form.bin", data)})
     assert response.status_code == 302
     job = Job.objects.get(kind="upload", key="form.bin")
-    services.job_run(job.pk)
+    jobs.job_run(job.pk)
     job.refresh_from_db()
     assert job.state == JobState.SUCCEEDED, job.error
     assert b"".join(gateway.open_object(connection, bucket, "form.bin").body) == data
@@ -170,15 +171,15 @@ def test_the_form_upload_without_javascript_stages_a_large_file_as_a_job(login, 
 def test_the_sweep_also_discards_failed_uploads_nobody_retried(editor, team, connection, bucket, small_parts):
     import datetime
 
-    job = services.upload_job_create(team=team, user=editor, connection=connection, bucket=bucket,
+    job = upload.upload_job_create(team=team, user=editor, connection=connection, bucket=bucket,
                                      key="failed.bin", size=10, content_type="")
     job.params["upload_id"] = gateway.multipart_create(connection, bucket, "failed.bin")
     long_ago = job.created_at - datetime.timedelta(days=2)
     Job.objects.filter(pk=job.pk).update(params=job.params, state=JobState.FAILED, finished_at=long_ago, created_at=long_ago)
-    assert services.sweep_stale_uploads()["aborted"] == 1
+    assert upload.sweep_stale_uploads()["aborted"] == 1
     assert gateway.multipart_pending(connection, bucket) == []
-    assert not services.staging_path(job).exists()
-    assert services.sweep_stale_uploads()["aborted"] == 0  # once is enough
+    assert not upload.staging_path(job).exists()
+    assert upload.sweep_stale_uploads()["aborted"] == 0  # once is enough
 
 
 def test_cancelling_an_upload_that_is_still_receiving_chunks_removes_its_staged_bytes(login, editor, connection, bucket, small_parts):
@@ -187,11 +188,11 @@ def test_cancelling_an_upload_that_is_still_receiving_chunks_removes_its_staged_
     client.post(reverse("upload_chunk", args=[connection.pk, bucket, job_id]) + "?offset=0", b"x" * MB,
                 content_type="application/octet-stream")
     job = Job.objects.get(pk=job_id)
-    assert services.staging_path(job).exists()
+    assert upload.staging_path(job).exists()
     client.post(reverse("job_cancel", args=[job_id]))
     job.refresh_from_db()
     assert job.state == JobState.CANCELLED
-    assert not services.staging_path(job).exists()
+    assert not upload.staging_path(job).exists()
     later = client.post(reverse("upload_chunk", args=[connection.pk, bucket, job_id]) + f"?offset={MB}", b"x" * MB,
                         content_type="application/octet-stream")
     assert later.status_code == 400

@@ -20,7 +20,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from buckets import gateway, services
+from buckets import gateway
+from buckets.jobs import upload
 from buckets.models import Job, JobState
 from tests.conftest import ROOT
 
@@ -54,6 +55,10 @@ def worker_env(tmp_path, settings):
         "CONSOLE_STAGING_DIR": str(settings.UPLOAD_STAGING_DIR),
         "CONSOLE_UPLOAD_PART_BYTES": str(5 * MB),
         "CONSOLE_BROKER_VISIBILITY_TIMEOUT": os.environ.get("CONSOLE_BROKER_VISIBILITY_TIMEOUT", "4"),
+        # A short lease and a beat that looks for lapsed leases every second, so a killed
+        # worker's job is handed over within seconds (production: 60 s and 30 s).
+        "CONSOLE_JOB_LEASE_SECONDS": "3",
+        "CONSOLE_JOB_RECOVER_SECONDS": "1",
     })
     return env
 
@@ -68,7 +73,8 @@ class Workers:
         log = self.log_dir / f"worker-{len(self.procs)}.log"
         proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "console", "worker", "--pool=threads", "--concurrency=2",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", f"test{len(self.procs)}@%h"],
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", f"test{len(self.procs)}@%h",
+             "-B", "--schedule", str(self.log_dir / f"beat-{len(self.procs)}")],
             cwd=ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT,
         )
         self.procs.append(proc)
@@ -200,14 +206,14 @@ def test_a_worker_killed_mid_upload_is_replaced_and_the_upload_resumes(login, ed
         job = Job.objects.get(pk=job_id)
         assert job.state == JobState.RUNNING and job.params.get("upload_id")
         upload_id = job.params["upload_id"]
-        workers.start()  # takes over the unacknowledged task after the visibility timeout
+        workers.start()  # takes the job over once its lease lapses
         job = wait_for(lambda: Job.objects.filter(pk=job_id, state__in=[JobState.SUCCEEDED, JobState.FAILED]).first(), 120, "the resumed job")
         assert job.state == JobState.SUCCEEDED, job.error
         print(f"resumed and finished {time.monotonic() - killed_at:.1f} s after the kill")
         assert job.params["upload_id"] == upload_id  # resumed, not restarted
         assert b"".join(gateway.open_object(connection, bucket, "killed.bin").body) == data
         assert gateway.multipart_pending(connection, bucket) == []
-        assert not services.staging_path(job).exists()
+        assert not upload.staging_path(job).exists()
     finally:
         proxy.close()
 

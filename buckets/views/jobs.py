@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from .. import audit, services
+from .. import audit, jobs
 from ..access import memberships, require_membership
-from ..models import Job, JobState, Role
+from ..models import Job, Role
+from .common import render_page
 
 
 def _get_job(request: HttpRequest, job_id: int, role: str = Role.VIEWER) -> Job:
     """A job of one of the user's teams, or 404."""
     teams = {m.team_id: m for m in memberships(request.user)}
-    job = Job.objects.select_related("connection", "team").filter(pk=job_id, team_id__in=teams).first()
+    job = Job.objects.select_related("connection", "team", "user").filter(pk=job_id, team_id__in=teams).first()
     if job is None:
         raise Http404("No such job.")
     if not teams[job.team_id].has_role(role):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied("This needs the editor role.")
     return job
 
@@ -30,11 +29,9 @@ def _get_job(request: HttpRequest, job_id: int, role: str = Role.VIEWER) -> Job:
 @require_GET
 def job_list(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request)
-    jobs = Job.objects.filter(team=membership.team).select_related("connection", "user")[:200]
-    context = {"jobs": jobs, "can_edit": membership.has_role(Role.EDITOR)}
-    if request.htmx:
-        return render(request, "buckets/jobs.html#table", context)
-    return render(request, "buckets/jobs.html", context)
+    rows = Job.objects.filter(team=membership.team).select_related("connection", "user")[:200]
+    context = {"jobs": rows, "can_edit": membership.has_role(Role.EDITOR)}
+    return render_page(request, "buckets/jobs.html", "table", context)
 
 
 @require_GET
@@ -44,6 +41,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
         return JsonResponse({
             "state": job.state, "state_label": job.get_state_display(), "message": job.message,
             "percent": job.percent, "finished": job.finished, "error": job.error,
+            "bytes_done": job.bytes_done, "bytes_total": job.bytes_total,
         })
     can_edit = any(m.team_id == job.team_id and m.has_role(Role.EDITOR) for m in memberships(request.user))
     context = {"job": job, "can_edit": can_edit}
@@ -62,26 +60,34 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _get_job(request, job_id, Role.EDITOR)
     if not job.finished:
-        Job.objects.filter(pk=job.pk).update(cancel_requested=True)
-        if job.state == JobState.PENDING and not job.celery_task_id:
-            # No worker will ever see it (an upload still receiving chunks): clean up here.
-            services.job_cleanup(job)
-            Job.objects.filter(pk=job.pk).update(state=JobState.CANCELLED, finished_at=timezone.now(), message="Cancelled")
+        jobs.job_cancel(job)
         audit.record(request, "job.cancel", team=job.team, connection=job.connection, bucket=job.bucket, key=job.key, job=job.pk)
-        messages.info(request, f"Cancelling job #{job.pk}.")
+        messages.info(request, f"Job #{job.pk} cancelled." if job.finished else f"Cancelling job #{job.pk}.")
     return redirect("job_detail", job.pk)
 
 
 @require_POST
 def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _get_job(request, job_id, Role.EDITOR)
-    if job.state != JobState.FAILED:
-        messages.error(request, "Only a failed job can be retried.")
+    try:
+        jobs.job_retry(job)
+    except jobs.JobRefused as exc:
+        messages.error(request, str(exc))
         return redirect("job_detail", job.pk)
-    Job.objects.filter(pk=job.pk).update(
-        state=JobState.PENDING, error="", finished_at=None, cancel_requested=False, message="Queued again"
-    )
-    job.refresh_from_db()
-    services.job_enqueue(job)
+    except jobs.BrokerUnavailable as exc:
+        messages.error(request, str(exc))
     audit.record(request, "job.retry", team=job.team, connection=job.connection, bucket=job.bucket, key=job.key, job=job.pk)
+    return redirect("job_detail", job.pk)
+
+
+@require_POST
+def job_discard(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _get_job(request, job_id, Role.EDITOR)
+    try:
+        jobs.job_discard(job)
+    except jobs.JobRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("job_detail", job.pk)
+    audit.record(request, "job.discard", team=job.team, connection=job.connection, bucket=job.bucket, key=job.key, job=job.pk)
+    messages.info(request, f"Job #{job.pk} discarded.")
     return redirect("job_detail", job.pk)

@@ -6,22 +6,23 @@ are escaped by the templates, and reach S3 exactly as typed.
 
 from __future__ import annotations
 
-import mimetypes
 import unicodedata
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import audit, catalogue, encryption, gateway, services
+from .. import audit, catalogue, encryption, gateway, jobs, names
 from ..access import get_bucket
 from ..forms import FolderForm
-from ..models import Job, JobState, Role
+from ..jobs.delete import delete_prefix_job_create
+from ..models import Role
 from .common import breadcrumbs, parent_prefix, s3_error_response, url_with
+from .uploads import encryption_choices
 
 # Served inline (for previews) only these, and only sandboxed; everything else downloads.
 INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp"}
@@ -64,7 +65,7 @@ def browse(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
         "can_edit": target.can(Role.EDITOR),
         "more_url": url_with("browse", connection_id, bucket, prefix=prefix, q=search, token=page.next_token),
         "direct_max": settings.UPLOAD_DIRECT_MAX_BYTES,
-        "encryption": _encryption_choices(target) if target.can(Role.EDITOR) else None,
+        "encryption": encryption_choices(target) if target.can(Role.EDITOR) else None,
         "encryption_snippets": _encryption_snippets(target),
         "chunk_bytes": settings.UPLOAD_CHUNK_BYTES,
         "folder_form": FolderForm(),
@@ -183,7 +184,7 @@ def create_folder(request: HttpRequest, connection_id: int, bucket: str) -> Http
         messages.error(request, " ".join(form.errors["name"]))
         return redirect(back)
     key = f"{prefix}{form.cleaned_data['name']}/"
-    problem = services.key_problem(key)
+    problem = names.key_problem(key)
     if problem:
         messages.error(request, problem)
         return redirect(back)
@@ -195,118 +196,6 @@ def create_folder(request: HttpRequest, connection_id: int, bucket: str) -> Http
     audit.record(request, "folder.create", connection=target.connection, bucket=bucket, key=key)
     messages.success(request, f"Folder “{form.cleaned_data['name']}” created.")
     return redirect(url_with("browse", connection_id, bucket, prefix=key))
-
-
-def _guess_type(name: str, declared: str) -> str:
-    if declared and declared != "application/octet-stream":
-        return declared
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
-@require_POST
-def upload(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    """The form upload: small files go to S3 in one PUT, large ones become upload jobs."""
-    target = get_bucket(request, connection_id, bucket, Role.EDITOR)
-    prefix = request.POST.get("prefix", "")
-    files = request.FILES.getlist("files")
-    paths = request.POST.getlist("paths")
-    results = []
-    try:
-        chosen = encryption.parse(request.POST, _encryption_choices(target))
-    except encryption.EncryptionRefused as exc:
-        # Nothing goes to the endpoint with encryption the bucket does not offer.
-        files = []
-        results.append({"key": "", "ok": False, "message": str(exc)})
-    for index, uploaded in enumerate(files):
-        relative = paths[index] if index < len(paths) and paths[index] else uploaded.name
-        key = prefix + relative.lstrip("/")
-        problem = services.key_problem(key)
-        if problem:
-            results.append({"key": key, "ok": False, "message": problem})
-            continue
-        content_type = _guess_type(uploaded.name, uploaded.content_type or "")
-        if uploaded.size > settings.UPLOAD_DIRECT_MAX_BYTES:
-            job = services.upload_job_create(
-                team=target.access.team, user=request.user, connection=target.connection,
-                bucket=bucket, key=key, size=uploaded.size, content_type=content_type, encryption=chosen,
-            )
-            services.upload_job_stage_file(job, uploaded)
-            services.job_enqueue(job)
-            audit.record(request, "object.upload", connection=target.connection, bucket=bucket, key=key, size=uploaded.size, job=job.pk)
-            results.append({"key": key, "ok": True, "message": f"Queued as job #{job.pk}", "job": job})
-            continue
-        try:
-            gateway.put_object(target.connection, bucket, key, uploaded, content_type=content_type,
-                               extra=chosen.put_params())
-        except gateway.S3Error as exc:
-            audit.record(request, "object.upload", connection=target.connection, bucket=bucket, key=key, ok=False, message=str(exc))
-            results.append({"key": key, "ok": False, "message": str(exc)})
-        else:
-            audit.record(request, "object.upload", connection=target.connection, bucket=bucket, key=key, size=uploaded.size)
-            results.append({"key": key, "ok": True, "message": "Uploaded"})
-    if not files and not results:
-        results.append({"key": "", "ok": False, "message": "Choose at least one file."})
-    if request.htmx or request.headers.get("Accept") == "application/json":
-        return JsonResponse({"results": [{k: v for k, v in r.items() if k != "job"} for r in results]},
-                            status=200 if all(r["ok"] for r in results) else 400)
-    for r in results:
-        (messages.success if r["ok"] else messages.error)(request, f"{r['key'] or 'Upload'}: {r['message']}")
-    return redirect(url_with("browse", connection_id, bucket, prefix=prefix))
-
-
-@require_POST
-def upload_start(request: HttpRequest, connection_id: int, bucket: str) -> JsonResponse:
-    """Announce a large file; its bytes follow in chunks to `upload_chunk`."""
-    target = get_bucket(request, connection_id, bucket, Role.EDITOR)
-    key = request.POST.get("key", "")
-    problem = services.key_problem(key)
-    try:
-        size = int(request.POST.get("size", ""))
-    except ValueError:
-        size = -1
-    if problem or size <= 0:
-        return JsonResponse({"error": problem or "The file size is missing."}, status=400)
-    try:
-        chosen = encryption.parse(request.POST, _encryption_choices(target))
-    except encryption.EncryptionRefused as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    if size > services.disk_free_bytes() - 512 * 1024 * 1024:
-        return JsonResponse({"error": "The console's staging disk has no room for this file now."}, status=507)
-    job = services.upload_job_create(
-        team=target.access.team, user=request.user, connection=target.connection, bucket=bucket,
-        key=key, size=size, content_type=_guess_type(key, request.POST.get("content_type", "")),
-        encryption=chosen,
-    )
-    return JsonResponse({"job": job.pk, "chunk": settings.UPLOAD_CHUNK_BYTES})
-
-
-def _upload_job(request: HttpRequest, connection_id: int, bucket: str, job_id: int) -> Job:
-    target = get_bucket(request, connection_id, bucket, Role.EDITOR)
-    return get_object_or_404(Job, pk=job_id, kind="upload", connection=target.connection, bucket=bucket, team=target.access.team)
-
-
-@require_POST
-def upload_chunk(request: HttpRequest, connection_id: int, bucket: str, job_id: int) -> JsonResponse:
-    job = _upload_job(request, connection_id, bucket, job_id)
-    try:
-        offset = int(request.GET.get("offset", ""))
-        received = services.upload_job_write_chunk(job, offset, request.body)
-    except ValueError as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    return JsonResponse({"received": received})
-
-
-@require_POST
-def upload_finish(request: HttpRequest, connection_id: int, bucket: str, job_id: int) -> JsonResponse:
-    job = _upload_job(request, connection_id, bucket, job_id)
-    received = int(job.params.get("received", 0))
-    if received != job.bytes_total:
-        return JsonResponse({"error": f"Only {received} of {job.bytes_total} bytes arrived."}, status=400)
-    job.message = "Queued"
-    job.save(update_fields=["message"])
-    services.job_enqueue(job)
-    audit.record(request, "object.upload", connection=job.connection, bucket=bucket, key=job.key, size=job.bytes_total, job=job.pk)
-    return JsonResponse({"job": job.pk, "progress_url": url_with("job_detail", job.pk)})
 
 
 @require_http_methods(["POST"])
@@ -338,29 +227,20 @@ def delete_objects(request: HttpRequest, connection_id: int, bucket: str) -> Htt
         for key, message in list(errors.items())[:10]:
             messages.error(request, f"{key}: {message}")
     for folder in folders:
-        job = Job.objects.create(
-            kind="delete_prefix", team=target.access.team, user=request.user, connection=target.connection,
-            bucket=bucket, key=folder, params={"prefix": folder}, message="Queued",
-        )
-        services.job_enqueue(job)
+        job = delete_prefix_job_create(team=target.access.team, user=request.user, connection=target.connection,
+                                       bucket=bucket, prefix=folder)
         audit.record(request, "folder.delete", connection=target.connection, bucket=bucket, key=folder, job=job.pk)
-        messages.info(request, f"Deleting folder “{folder}” and everything in it as job #{job.pk}.")
+        try:
+            jobs.job_enqueue(job)
+        except jobs.BrokerUnavailable as exc:
+            messages.error(request, f"Folder “{folder}”: job #{job.pk} was saved, but not started. {exc}")
+        else:
+            messages.info(request, f"Deleting folder “{folder}” and everything in it as job #{job.pk}.")
     if request.htmx:
         from django_htmx.http import HttpResponseClientRedirect
 
         return HttpResponseClientRedirect(back)
     return redirect(back)
-
-
-@require_POST
-def discard_upload(request: HttpRequest, connection_id: int, bucket: str, job_id: int) -> HttpResponse:
-    job = _upload_job(request, connection_id, bucket, job_id)
-    if job.state in {JobState.PENDING, JobState.FAILED}:
-        services.upload_job_discard(job)
-        job.state = JobState.CANCELLED
-        job.message = "Discarded"
-        job.save(update_fields=["state", "message"])
-    return redirect("job_detail", job.pk)
 
 
 SHARE_EXPIRIES = {"3600": "1 hour", "86400": "1 day", "604800": "7 days (the SigV4 maximum)"}
@@ -430,13 +310,6 @@ def delete_version(request: HttpRequest, connection_id: int, bucket: str) -> Htt
     audit.record(request, "object.version.delete", connection=target.connection, bucket=bucket, key=key, version=version_id)
     messages.success(request, f"Version {version_id} deleted permanently.")
     return redirect(back)
-
-
-def _encryption_choices(target) -> encryption.Choices:
-    connection = target.connection
-    return encryption.upload_choices(connection.provider, target.bucket_type,
-                                     overrides=connection.detected_features or None,
-                                     allow_api_only=target.access.team.allow_api_only)
 
 
 def _encryption_snippets(target) -> dict[str, str]:
