@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 # Re-exported for callers that still read snippets through the catalogue; new code imports
 # `buckets.snippets`. The snippets module imports nothing from here, so there is no circle.
@@ -744,6 +745,28 @@ def get_provider(provider_id: str) -> Provider:
 
 def get_region(provider_id: str, region_id: str) -> Region | None:
     return next((r for r in get_provider(provider_id).regions if r.id == region_id), None)
+
+
+def creation_region(provider_id: str, *, endpoint_url: str, region: str) -> Region:
+    """The one region a connection's endpoint creates buckets in.
+
+    A region-specific endpoint refuses any other LocationConstraint ("incompatible for the
+    region specific endpoint"), so the console offers only this one: the catalogue region
+    whose endpoint the connection uses, else the catalogue region of the connection's region,
+    else that region as the connection names it (a proxy, a test server, an unknown zone).
+    """
+    provider = get_provider(provider_id)
+    host = urlsplit(endpoint_url or "").hostname or ""
+    for candidate in provider.regions:
+        if host and candidate.endpoint and urlsplit(candidate.endpoint).hostname == host:
+            return candidate
+    return get_region(provider.id, region) or Region(region, region, "", "")
+
+
+def bucket_types_in(provider_id: str, region: Region) -> tuple[BucketType, ...]:
+    """The bucket types a region can hold: its own type, or every type when it names none."""
+    types = get_provider(provider_id).bucket_types
+    return tuple(bt for bt in types if not region.bucket_type or bt.id == region.bucket_type) or types
 
 
 def bucket_types(provider_id: str) -> tuple[BucketType, ...]:

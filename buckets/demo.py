@@ -11,7 +11,9 @@ from .models import Connection, Grant, KnownBucket, Membership, Role, Team
 DEMO_CONNECTIONS = [
     # name, provider, region, bucket_type, port offset, buckets
     ("IONOS Berlin (contract-owned)", "ionos", "eu-central-3", "contract-owned", 0, ["reports-2026", "media-assets"]),
-    ("IONOS Frankfurt (user-owned)", "ionos", "eu-central-1", "user-owned", 1, ["team-backups", "website"]),
+    # "de" is the catalogue's id for Frankfurt: the region the bucket-create form offers, and the
+    # one LocationConstraint a Frankfurt endpoint accepts.
+    ("IONOS Frankfurt (user-owned)", "ionos", "de", "user-owned", 1, ["team-backups", "website"]),
     ("DigitalOcean Spaces NYC3", "digitalocean", "nyc3", "standard", 2, ["spaces-static", "uploads"]),
 ]
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from buckets import gateway
 from buckets.models import AuditEntry, Grant, Membership, Role
-from buckets.views.teams import parse_bucket_names
+from buckets.forms import parse_bucket_names
 
 pytestmark = pytest.mark.django_db
 FAKE_ENDPOINT = "https://s3.unused.test"  # never contacted: these views make no S3 calls
