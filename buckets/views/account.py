@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -33,7 +32,17 @@ def switch_team(request: HttpRequest) -> HttpResponse:
     if not any(str(m.team_id) == team_id for m in memberships(request.user)):
         raise Http404("No such team.")
     request.session[TEAM_SESSION_KEY] = int(team_id)
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/"
-    return redirect(target or "/")
+    return HttpResponseRedirect(next_path(request, request.POST.get("next", "")) or "/")
+
+
+def next_path(request: HttpRequest, target: str) -> str:
+    """`target` when it is a path on this site, else "" (the caller picks the fallback).
+
+    Only a path that starts with "/": `redirect()` would take a bare word for a view name and
+    fail on it, and anything else could lead off the site.
+    """
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return ""
+    return target

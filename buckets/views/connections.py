@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -85,8 +85,12 @@ def connection_test_unsaved(request: HttpRequest) -> HttpResponse:
     """Test the values in the connection form before saving them."""
     membership = require_membership(request, Role.ADMIN)
     instance = None
-    if request.POST.get("connection_id", "").isdigit():
-        access = get_connection(request, int(request.POST["connection_id"]), Role.ADMIN)
+    raw_id = request.POST.get("connection_id", "")
+    if raw_id:
+        # ASCII digits of a size a primary key can have: "²".isdigit() is true, int("²") is not.
+        if not (raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 18):
+            return HttpResponseBadRequest("The connection id is not a number.")
+        access = get_connection(request, int(raw_id), Role.ADMIN)
         if not access.is_owner:
             # The stored secret must never sign a request to an endpoint another team chose.
             raise PermissionDenied("Only the owning team tests changes to a connection.")

@@ -26,6 +26,7 @@ from ..access import (
 from ..bucket_settings import STATE_CSS, STATE_LABELS
 from ..catalogue import State
 from ..models import Connection, Role
+from ..names import target_bucket_problem
 
 FEATURE_GROUPS = (("bucket", "Bucket features"), ("object", "Object features"),
                   ("account", "Account features"))
@@ -187,7 +188,8 @@ def compare_features(request: HttpRequest) -> HttpResponse:
 
 def _back(request: HttpRequest, connection_id: int) -> str:
     scope_bucket = request.POST.get("scope_bucket", "")
-    if scope_bucket:
+    # Only a name a bucket can carry: a "/" would make reverse() fail instead of a page.
+    if scope_bucket and not target_bucket_problem(scope_bucket):
         return reverse("bucket_features", args=[connection_id, scope_bucket])
     return reverse("connection_features", args=[connection_id])
 
@@ -198,7 +200,7 @@ def detect_features(request: HttpRequest, connection_id: int) -> HttpResponse:
     connection = target.connection
     if not target.access.is_owner:
         raise PermissionDenied("Only the team that owns the connection detects its features.")
-    if not target.bucket:
+    if not target.bucket or target_bucket_problem(target.bucket):
         messages.error(request, "Choose a bucket to probe.")
         return redirect(_back(request, connection_id))
     try:

@@ -12,13 +12,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import selectors, teams
 from ..access import current_membership, get_connection
 from ..forms import GrantForm, MemberAddForm, ShareForm, TeamCreateForm, TeamOptionsForm
 from ..models import Connection, Grant, Membership, Role, Team
+from .account import next_path
 
 # --- access ---------------------------------------------------------------------------
 
@@ -151,19 +151,8 @@ def team_options(request: HttpRequest, team_id: int) -> HttpResponse:
     teams.team_options_set(request=request, team=team, allow_api_only=form.cleaned_data["allow_api_only"])
     messages.success(request, "Team options saved.")
     # The availability page posts here too and wants to come back to itself.
-    return _back_to(request, request.POST.get("next", "")) or redirect("team_detail", team.pk)
-
-
-def _back_to(request: HttpRequest, target: str) -> HttpResponseRedirect | None:
-    """A redirect to `target` when it is a path on this site; None otherwise.
-
-    Only a path: `redirect()` would take a bare word for a view name and fail on it.
-    """
-    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return None
-    return HttpResponseRedirect(target)
+    back = next_path(request, request.POST.get("next", ""))
+    return HttpResponseRedirect(back) if back else redirect("team_detail", team.pk)
 
 
 # --- site admins: all teams ------------------------------------------------------------
