@@ -135,9 +135,6 @@ class BucketAccess:
     def availability(self, feature_id: str) -> catalogue.Availability:
         return feature_availability(self.connection, self.bucket_type, feature_id)
 
-    def usable(self, feature_id: str) -> bool:
-        return self.availability(feature_id).usable(self.access.team.allow_api_only)
-
     def can(self, role: str) -> bool:
         return self.access.can(role)
 

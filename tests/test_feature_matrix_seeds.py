@@ -2,8 +2,8 @@
 
 Two sources of truth are checked against the rendered pages: the catalogue itself (every
 setting the console has, for every bucket type), and an independent table written from
-the documents in /work/shared/seeds, so a catalogue and a page that drift together still
-fail here.
+the two provider documents (IONOS "S3 API Compatibility", DigitalOcean "Spaces S3
+Compatibility"), so a catalogue and a page that drift together still fail here.
 """
 
 from __future__ import annotations
