@@ -18,7 +18,7 @@ check-python:
 $(VENV)/.installed: pyproject.toml | check-python
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[demo,test]'
 	@touch $@
 
 run: $(VENV)/.installed

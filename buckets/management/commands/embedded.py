@@ -66,6 +66,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         bin_dir = os.path.dirname(sys.executable)
+        # moto is the `demo` extra: the production image does not carry it.
+        if not os.path.exists(os.path.join(bin_dir, "moto_server")):
+            raise CommandError("The embedded run needs the demo extra: pip install -e '.[demo]' (make run does it).")
         try:
             for i in range(len(demo.DEMO_CONNECTIONS)):
                 children.append(subprocess.Popen(
