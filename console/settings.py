@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "health_check",
     "buckets",
 ]
 
@@ -187,6 +188,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env_bool("CONSOLE_SSL_REDIRECT", not EMBEDDED)
+# Probes speak plain http to the container's own port (buckets/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SECURE_HSTS_SECONDS = int(env("CONSOLE_HSTS_SECONDS", "0" if EMBEDDED else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not EMBEDDED
 SECURE_HSTS_PRELOAD = not EMBEDDED
@@ -276,6 +279,12 @@ JOB_LEASE_SECONDS = int(env("CONSOLE_JOB_LEASE_SECONDS", "60"))
 JOB_MAX_ATTEMPTS = int(env("CONSOLE_JOB_MAX_ATTEMPTS", "3"))
 # A job the broker took but no worker started within this long is sent again.
 JOB_REDISPATCH_SECONDS = int(env("CONSOLE_JOB_REDISPATCH_SECONDS", "600"))
+
+# Readiness (/health/ready/, buckets/health.py): how long to wait for a worker's pong, and
+# when the staging volume counts as full.
+HEALTH_WORKER_PING_SECONDS = float(env("CONSOLE_HEALTH_WORKER_PING_SECONDS", "1"))
+HEALTH_STAGING_MAX_USED_PERCENT = float(env("CONSOLE_HEALTH_STAGING_MAX_USED_PERCENT", "95"))
+HEALTH_STAGING_MIN_FREE_MB = int(env("CONSOLE_HEALTH_STAGING_MIN_FREE_MB", "1024"))
 
 LOGGING = {
     "version": 1,

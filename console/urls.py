@@ -2,12 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from buckets import health
+from buckets.views import health as health_views
 from buckets.views.account import LoginView
 
 urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    # Probes for load balancers and orchestrators; no sign-in (buckets/health.py).
+    path("health/live/", health.live, name="health-live"),
+    path("health/ready/", health.ready, name="health-ready"),
+    path("status/connections/", health_views.connection_health, name="connection_health"),
     path("", include("buckets.urls")),
 ]
 
