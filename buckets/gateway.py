@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO, Protocol
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
@@ -25,7 +30,9 @@ from botocore.exceptions import (
     ReadTimeoutError,
     SSLError,
 )
+from botocore.utils import S3RegionRedirectorv2
 from django.conf import settings
+from urllib3.util.timeout import Timeout
 
 from .netguard import EndpointRefused, install_connect_guard
 
@@ -59,6 +66,7 @@ class NotFound(S3Error):
 
 class AccessDenied(S3Error):
     status = 403
+    bare = False  # the endpoint gave no explanation: maybe wrong keys, maybe a denial
 
 
 class InvalidCredentials(S3Error):
@@ -85,6 +93,32 @@ class Refused(S3Error):
     """The console itself refused the endpoint (SSRF guard)."""
 
     status = 400
+
+
+class TimedOut(Unavailable):
+    """The endpoint did not answer within the call's deadline."""
+
+    status = 504
+
+
+class EndpointBusy(Unavailable):
+    """Too many calls of this process already wait for this endpoint."""
+
+
+class CircuitOpen(Unavailable):
+    """The endpoint timed out repeatedly; the console does not try it for a while."""
+
+
+class Redirected(S3Error):
+    """The endpoint answered 3xx; the console never follows redirects (SSRF, loops)."""
+
+    status = 502
+
+
+class NotS3Endpoint(S3Error):
+    """Something answered that is not an S3 endpoint (a web server, an HTML error page)."""
+
+    status = 502
 
 
 NOT_FOUND_CODES = {"NoSuchBucket", "NoSuchKey", "NotFound", "404", "NoSuchUpload", "NoSuchVersion"}
@@ -121,6 +155,8 @@ def translate(exc: Exception, *, what: str = "", feature_call: bool = False) -> 
     subject = f" ({what})" if what else ""
     if isinstance(exc, S3Error):
         return exc
+    if isinstance(exc, _OutOfTime):
+        return translate(exc.original, what=what, feature_call=feature_call)
     if isinstance(exc, EndpointRefused):
         return Refused(str(exc))
     if isinstance(exc, ClientError):
@@ -133,13 +169,13 @@ def translate(exc: Exception, *, what: str = "", feature_call: bool = False) -> 
                 return NotFound(f"The bucket does not exist (any more){subject}.", code=code)
             return NotFound(f"Not found{subject}.", code=code or "404")
         if code in CREDENTIAL_CODES:
-            return InvalidCredentials(
-                "The endpoint rejected the access key or secret key "
-                f"({code}). Check the connection's credentials.",
-                code=code,
-            )
+            return wrong_keys(code)
         if code in DENIED_CODES or status == 403:
-            return AccessDenied(f"Access denied by the endpoint{subject}.", code=code or "403")
+            denied = AccessDenied(f"Access denied by the endpoint{subject}.", code=code or "403")
+            # Without an explanation (Ceph RGW's answer to wrong keys, any HEAD) the console
+            # asks once more to tell wrong keys from a real denial; see _keys_rejected.
+            denied.bare = not message or code == "403"
+            return denied
         if code in NOT_IMPLEMENTED_CODES or status in {405, 501}:
             return NotImplementedByProvider(
                 f"This provider does not implement this operation{subject}.", code=code
@@ -155,17 +191,19 @@ def translate(exc: Exception, *, what: str = "", feature_call: bool = False) -> 
         if code in CONFLICT_CODES or status == 409:
             return Conflict(_conflict_message(code, message), code=code)
         if status >= 500:
+            # botocore uses the status as the code when the body was no S3 error document.
+            what_came = "with an error page that is not S3's" if code in {"", str(status)} else code
             return Unavailable(
-                f"The endpoint answered {status} {code or 'server error'}{subject}; try again shortly.",
+                f"The endpoint answered {status} {what_came}{subject}; try again shortly.",
                 code=code,
             )
         return Invalid(f"The endpoint refused the request{subject}: {message or code}.", code=code)
     if isinstance(exc, SSLError):
         return Unavailable("TLS handshake with the endpoint failed (certificate or protocol error).")
     if isinstance(exc, ConnectTimeoutError):
-        return Unavailable("The endpoint did not answer in time (connection timed out).")
+        return TimedOut(f"The endpoint did not accept a connection in time{subject}.")
     if isinstance(exc, ReadTimeoutError):
-        return Unavailable("The endpoint accepted the connection but did not answer in time.")
+        return TimedOut(f"The endpoint accepted the connection but did not answer in time{subject}.")
     if isinstance(exc, EndpointConnectionError):
         return Unavailable("Could not connect to the endpoint (refused or unreachable).")
     if isinstance(exc, NoCredentialsError):
@@ -177,6 +215,14 @@ def translate(exc: Exception, *, what: str = "", feature_call: bool = False) -> 
     raise exc
 
 
+def wrong_keys(code: str) -> InvalidCredentials:
+    return InvalidCredentials(
+        f"The access key or secret key is wrong: the endpoint rejected them ({code}). "
+        "Check the connection's credentials.",
+        code=code,
+    )
+
+
 def _conflict_message(code: str, message: str) -> str:
     return {
         "BucketNotEmpty": "The bucket is not empty. Delete its objects (and versions) first.",
@@ -185,10 +231,372 @@ def _conflict_message(code: str, message: str) -> str:
     }.get(code, message or code)
 
 
+# --- limits: deadlines, per-endpoint concurrency, circuit breaker ------------------------------
+# A silent endpoint may cost its own team a few seconds, never the site its threads. Every
+# call has one deadline that covers its retries too (not timeouts per attempt that add up);
+# each process lets only a few calls wait on one endpoint at once; and an endpoint that keeps
+# timing out is skipped for a while, with the reason, instead of being waited for again.
+
+
+@dataclass(frozen=True)
+class _Budget:
+    seconds: float  # for each call
+    until: float | None = None  # shared by every call in the scope (time.monotonic())
+    silence: float | None = None  # the longest wait for one answer; None: up to the deadline
+
+
+@dataclass(frozen=True)
+class _Deadline:
+    end: float
+    seconds: float  # what the user is told ("did not answer within 8 s")
+    silence: float | None
+
+    def remaining(self) -> float:
+        return self.end - time.monotonic()
+
+
+class _OutOfTime(Exception):
+    """Raised from botocore's retry hook: the deadline passed, so no further attempt."""
+
+    def __init__(self, original: Exception) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+_scope: ContextVar[_Budget | None] = ContextVar("console_s3_budget", default=None)
+_active: ContextVar[_Deadline | None] = ContextVar("console_s3_deadline", default=None)
+_process_budget: _Budget | None = None
+# With less time left than this an attempt cannot get an answer: do not start one.
+_MIN_ATTEMPT_SECONDS = 0.25
+_TEST_CONNECTION_SECONDS = 6.0
+
+
+@contextmanager
+def request_budget(seconds: float) -> Iterator[None]:
+    """All S3 calls inside share one deadline `seconds` from now (one web request), and each
+    call also keeps its own (CONSOLE_S3_DEADLINE)."""
+    token = _scope.set(_Budget(settings.S3_DEADLINE, time.monotonic() + seconds))
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def _patient_budget(seconds: float | None, silence: float | None) -> _Budget:
+    return _Budget(seconds or settings.S3_PATIENT_DEADLINE, None, silence or settings.S3_PATIENT_READ_TIMEOUT)
+
+
+@contextmanager
+def patient(seconds: float | None = None, *, silence: float | None = None) -> Iterator[None]:
+    """For work nobody waits for in a browser: worker jobs, CompleteMultipartUpload.
+
+    Inside, each call may take `seconds` (CONSOLE_S3_PATIENT_DEADLINE) and the endpoint may
+    stay silent for `silence` seconds (CONSOLE_S3_PATIENT_READ_TIMEOUT) before an answer; the
+    web request's shared budget does not apply. Threads started inside do not inherit it
+    (contextvars): call `use_patient_defaults()` once in a worker process instead.
+    """
+    token = _scope.set(_patient_budget(seconds, silence))
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def use_patient_defaults() -> None:
+    """Make `patient()` the default of this whole process, every thread included.
+
+    For Celery worker processes (e.g. from the `worker_process_init` signal); never call it in
+    a web process, where the short deadline is what keeps one endpoint from holding threads.
+    """
+    global _process_budget
+    _process_budget = _patient_budget(None, None)
+
+
+def _deadline_for(*, fast: bool, timeout: float | None) -> _Deadline:
+    now = time.monotonic()
+    if timeout is not None:
+        return _Deadline(now + timeout, timeout, timeout)
+    budget = _scope.get() or _process_budget or _Budget(settings.S3_DEADLINE)
+    seconds = min(budget.seconds, _TEST_CONNECTION_SECONDS) if fast else budget.seconds
+    end = now + seconds
+    if budget.until is not None and budget.until < end:
+        end = budget.until
+        seconds = max(0.0, end - now)
+    return _Deadline(end, seconds, budget.silence)
+
+
+class _DeadlineTimeout(Timeout):
+    """urllib3 asks for the connect timeout right before it connects and for the read timeout
+    right before it waits for the answer. Computing both from the call's deadline at those
+    moments makes the deadline exact, whatever the retries and slow connects before."""
+
+    def __init__(self, deadline: _Deadline, connect: float) -> None:
+        super().__init__(connect=connect, read=deadline.silence)
+        self._deadline = deadline
+
+    def clone(self) -> _DeadlineTimeout:
+        return _DeadlineTimeout(self._deadline, self._connect)
+
+    @property
+    def connect_timeout(self) -> float:  # type: ignore[override]
+        return max(0.01, min(self._connect, self._deadline.remaining()))
+
+    @property
+    def read_timeout(self) -> float:  # type: ignore[override]
+        left = max(0.0, self._deadline.remaining())  # 0 makes urllib3 raise ReadTimeoutError
+        return left if self._read is None else min(self._read, left)
+
+
+def _install_deadlines(api: Any, connect: float) -> None:
+    def request_timeout(request: Any) -> Timeout | None:
+        deadline = _active.get()
+        return None if deadline is None else _DeadlineTimeout(deadline, connect)
+
+    # botocore (>= 1.40) asks its HTTP session for a per-request timeout here. A private
+    # hook, so tests/test_faults_silent_endpoint.py fails loudly should an upgrade drop it.
+    api._endpoint.http_session._get_request_timeout = request_timeout
+
+
+def _unregister_region_redirector(api: Any) -> None:
+    """botocore's S3 region redirector re-sends 301/307/400 answers elsewhere; against an
+    endpoint that always redirects it recursed until RecursionError. The console never
+    follows a redirect, so take it out."""
+    emitter = api.meta.events
+    for event in ("needs-retry.s3", "before-parameter-build.s3", "before-endpoint-resolution.s3"):
+        for handler in list(emitter._emitter._handlers.prefix_search(event)):
+            if isinstance(getattr(handler, "__self__", None), S3RegionRedirectorv2):
+                emitter.unregister(event, handler)
+
+
+def _answers_xml(operation: Any) -> bool:
+    """Whether a 2xx answer to this operation carries an S3 XML document (or nothing)."""
+    if operation is None or operation.has_streaming_output or operation.has_event_stream_output:
+        return False
+    shape = operation.output_shape
+    payload = shape.serialization.get("payload") if shape is not None else None
+    return payload is None or shape.members[payload].type_name not in {"blob", "string"}
+
+
+def _not_s3(http: Any, status: int, operation: Any) -> str:
+    """Why this answer cannot be from an S3 endpoint, or ""."""
+    if status < 300 and not _answers_xml(operation):
+        return ""
+    body = http.content or b""  # error bodies and XML answers are read already
+    head = body.lstrip()[:512].lower()
+    if not head:
+        return ""
+    ctype = str(http.headers.get("content-type", "")).lower()
+    html = ctype.startswith("text/html") or b"<html" in head or b"<!doctype html" in head
+    if not html and head.startswith(b"<"):
+        return ""
+    if status >= 500:
+        return ""  # a proxy's error page: worth a retry, reported as the status
+    kind = "an HTML page" if html else "a document that is not XML"
+    return (
+        f"The endpoint answered {status} with {kind} instead of S3's XML: this URL is not an "
+        "S3 endpoint (check the endpoint URL)."
+    )
+
+
+def _redirected(http: Any, status: int, parsed: dict) -> Redirected:
+    location = "".join(c for c in str(http.headers.get("location", "")) if c.isprintable())[:300]
+    region = str(http.headers.get("x-amz-bucket-region", ""))
+    code = str(parsed.get("Error", {}).get("Code", "") or status)
+    if location:
+        text = f"The endpoint redirected to {location}, which the console does not follow."
+    elif region:
+        text = (f"The endpoint redirected to its region {region} ({code}), which the console does "
+                "not follow: use that region's endpoint for this connection.")
+    else:
+        text = f"The endpoint answered {status} (a redirect), which the console does not follow."
+    return Redirected(text, code=code)
+
+
+def _judge_answer(response: Any = None, caught_exception: Exception | None = None, operation: Any = None,
+                  **_kwargs: Any) -> None:
+    """Runs before botocore decides on a retry (registered first)."""
+    if response is not None:
+        http, parsed = response
+        # botocore turns a 200 with a non-XML body into a 500; urllib3 keeps what was said.
+        status = int(getattr(http.raw, "status", 0) or http.status_code)
+        if 300 <= status < 400 and status != 304:
+            raise _redirected(http, status, parsed)
+        problem = _not_s3(http, status, operation)
+        if problem:
+            raise NotS3Endpoint(problem, code=str(status))
+    deadline = _active.get()
+    if deadline is None or deadline.remaining() >= _MIN_ATTEMPT_SECONDS:
+        return
+    # Out of time: whatever failed is the answer; another attempt could not finish anyway.
+    if caught_exception is not None:
+        raise _OutOfTime(caught_exception)
+    if response is not None and (response[0].status_code >= 500 or response[0].status_code == 429):
+        raise _OutOfTime(ClientError(response[1], operation.name if operation else ""))
+
+
+class _EndpointGuard:
+    """Per process and endpoint host:port: a bound on calls waiting, and a circuit breaker."""
+
+    def __init__(self, name: str, slots: int) -> None:
+        self.name = name
+        self.size = slots
+        self.slots = threading.BoundedSemaphore(slots)
+        self.lock = threading.Lock()
+        self.timeouts = 0
+        self.waited = 0.0
+        self.open_until = 0.0
+        self.open_until_utc: datetime | None = None
+        self.probing = False
+
+    def admit(self) -> bool:
+        """Raise CircuitOpen while the breaker is open; True when this call is the one probe
+        that may find out whether the endpoint answers again (half-open)."""
+        with self.lock:
+            if not self.open_until:
+                return False
+            if time.monotonic() < self.open_until or self.probing:
+                raise CircuitOpen(self._reason(), code="CircuitOpen")
+            self.probing = True
+            return True
+
+    def _reason(self) -> str:
+        until = f" (until {self.open_until_utc:%H:%M:%S} UTC)" if self.open_until_utc else ""
+        again = " A request is checking whether it answers again." if self.probing else ""
+        return (
+            f"The endpoint {self.name} did not answer within {self.waited:g} s, {self.timeouts} "
+            f"time(s) in a row; the console stops trying it for {settings.S3_BREAKER_COOLDOWN:g} s"
+            f"{until}.{again}"
+        )
+
+    def release_probe(self) -> None:
+        with self.lock:
+            self.probing = False
+
+    def settle(self, *, probe: bool, timed_out: bool, waited: float) -> None:
+        with self.lock:
+            if probe:
+                self.probing = False
+            if not timed_out:
+                self.timeouts, self.open_until, self.open_until_utc = 0, 0.0, None
+                return
+            self.timeouts += 1
+            self.waited = round(waited, 1)
+            if probe or self.timeouts >= settings.S3_BREAKER_THRESHOLD:
+                cooldown = settings.S3_BREAKER_COOLDOWN
+                self.open_until = time.monotonic() + cooldown
+                self.open_until_utc = datetime.now(UTC) + timedelta(seconds=cooldown)
+
+
+_guards: dict[str, _EndpointGuard] = {}
+_guards_lock = threading.Lock()
+
+
+def _endpoint_name(endpoint_url: str) -> str:
+    parts = urlsplit(endpoint_url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        port = 0
+    return f"{parts.hostname or endpoint_url}:{port}"
+
+
+def _guard_for(endpoint_url: str) -> _EndpointGuard:
+    name = _endpoint_name(endpoint_url)
+    with _guards_lock:
+        guard = _guards.get(name)
+        if guard is None or guard.size != settings.S3_ENDPOINT_CONCURRENCY:
+            guard = _guards[name] = _EndpointGuard(name, settings.S3_ENDPOINT_CONCURRENCY)
+        return guard
+
+
+def reset_limits() -> None:
+    """Forget every breaker and slot (tests; an admin after fixing an endpoint)."""
+    with _guards_lock:
+        _guards.clear()
+    _verdicts.clear()
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    inner = exc.original if isinstance(exc, _OutOfTime) else exc
+    return isinstance(inner, ConnectTimeoutError | ReadTimeoutError)
+
+
+def _run(conn: Endpoint, method: str, params: dict[str, Any], *, what: str, feature_call: bool, fast: bool,
+         timeout: float | None, quiet_codes: frozenset[str] | set[str] = frozenset()) -> Any:
+    """One client call inside the limits above, with our error translation. A ClientError
+    whose code is in `quiet_codes` answers None (a GET of a setting that is not configured)."""
+    api = client(conn, fast=fast)
+    subject = f" ({what})" if what else ""
+    deadline = _deadline_for(fast=fast, timeout=timeout)
+    if deadline.remaining() < _MIN_ATTEMPT_SECONDS:
+        raise TimedOut(f"This page already waited {settings.S3_REQUEST_BUDGET:g} s for endpoints; "
+                       f"the console did not ask again{subject}. Reload to try again.", code="Deadline")
+    guard = _guard_for(conn.endpoint_url)
+    probe = guard.admit()
+    if not guard.slots.acquire(timeout=max(0.0, min(settings.S3_ENDPOINT_QUEUE_SECONDS, deadline.remaining()))):
+        if probe:
+            guard.release_probe()
+        raise EndpointBusy(
+            f"The endpoint {guard.name} is slow: {guard.size} requests from this console already "
+            f"wait for it{subject}. Try again in a moment.",
+            code="Busy",
+        )
+    started = time.monotonic()
+    token = _active.set(deadline)
+    timed_out = False
+    try:
+        return getattr(api, method)(**params)
+    except S3Error:
+        raise
+    except Exception as exc:  # noqa: BLE001 - translate() re-raises what it does not know
+        if isinstance(exc, ClientError) and str(exc.response.get("Error", {}).get("Code", "")) in quiet_codes:
+            return None
+        if _is_timeout(exc):
+            # A call that had next to no time left says nothing about the endpoint.
+            timed_out = time.monotonic() - started >= min(1.0, deadline.seconds / 2)
+            raise TimedOut(f"The endpoint did not answer within {deadline.seconds:g} s{subject}.",
+                           code="Timeout") from exc
+        raise translate(exc, what=what, feature_call=feature_call) from exc
+    finally:
+        _active.reset(token)
+        guard.slots.release()
+        guard.settle(probe=probe, timed_out=timed_out, waited=time.monotonic() - started)
+
+
+# Whether a connection's keys are wrong, per key digest, for a minute.
+_verdicts: dict[tuple, tuple[float, bool]] = {}
+_VERDICT_SECONDS = 60.0
+
+
+def _keys_rejected(conn: Endpoint) -> bool:
+    """Some servers (Ceph RGW) answer wrong keys with a bare AccessDenied, exactly like a real
+    denial. A bucket that cannot exist tells them apart: valid keys get NoSuchBucket."""
+    key = _cache_key(conn, False)
+    cached = _verdicts.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    try:
+        _run(conn, "list_objects_v2", {"Bucket": f"console-probe-{uuid.uuid4().hex}", "MaxKeys": 1},
+             what="", feature_call=False, fast=True, timeout=None)
+        rejected = False
+    except NotFound:
+        rejected = False
+    except InvalidCredentials:
+        rejected = True
+    except AccessDenied as exc:
+        rejected = exc.bare
+    except S3Error:
+        return False  # no verdict: say what the endpoint said
+    _verdicts[key] = (time.monotonic() + _VERDICT_SECONDS, rejected)
+    return rejected
+
+
 # --- clients --------------------------------------------------------------------------
 
 _clients: dict[tuple, Any] = {}
 _clients_lock = threading.Lock()
+_build_lock = threading.Lock()
+_session: Any = None
 
 
 def _cache_key(conn: Endpoint, fast: bool) -> tuple:
@@ -216,6 +624,14 @@ def client(conn: Endpoint, *, fast: bool = False) -> Any:
         cached = _clients.get(key)
     if cached is not None:
         return cached
+    # Building a client costs CPU, not I/O: a burst of requests for one new connection builds
+    # it once instead of ten times over, starving every other request of the interpreter.
+    with _build_lock:
+        return _clients.get(key) or _build_client(conn, fast, key)
+
+
+def _build_client(conn: Endpoint, fast: bool, key: tuple) -> Any:
+    global _session
     config = Config(
         region_name=conn.region or "us-east-1",
         signature_version=conn.signature_version or "s3v4",
@@ -230,8 +646,10 @@ def client(conn: Endpoint, *, fast: bool = False) -> Any:
         max_pool_connections=20,
         user_agent_extra="s3-console",
     )
-    session = boto3.session.Session()
-    new = session.client(
+    if _session is None:
+        # One session: it loads the S3 model once. Keys are given per client, never from it.
+        _session = boto3.session.Session()
+    new = _session.client(
         "s3",
         endpoint_url=conn.endpoint_url,
         aws_access_key_id=conn.access_key,
@@ -239,34 +657,39 @@ def client(conn: Endpoint, *, fast: bool = False) -> Any:
         config=config,
     )
     install_connect_guard(new, settings.CONSOLE_ENDPOINT_ALLOWLIST)
+    _unregister_region_redirector(new)
+    new.meta.events.register_first("needs-retry.s3", _judge_answer, unique_id="console-judge-answer")
+    _install_deadlines(new, config.connect_timeout)
     with _clients_lock:
         _clients[key] = new
     return new
 
 
-def call(conn: Endpoint, method: str, *, what: str = "", feature_call: bool = False, fast: bool = False, **params: Any) -> Any:
-    """Run one client method with our error translation."""
+def call(conn: Endpoint, method: str, *, what: str = "", feature_call: bool = False, fast: bool = False,
+         timeout: float | None = None, **params: Any) -> Any:
+    """Run one client method within the call's deadline, with our error translation.
+
+    `timeout` gives this call its own deadline in seconds (e.g. a long
+    CompleteMultipartUpload); otherwise the scope's applies (`request_budget`, `patient`).
+    """
     try:
-        return getattr(client(conn, fast=fast), method)(**params)
-    except S3Error:
+        return _run(conn, method, params, what=what, feature_call=feature_call, fast=fast, timeout=timeout)
+    except AccessDenied as exc:
+        if exc.bare and _keys_rejected(conn):
+            raise wrong_keys(exc.code) from None
         raise
-    except Exception as exc:  # noqa: BLE001 - translate() re-raises what it does not know
-        raise translate(exc, what=what, feature_call=feature_call) from exc
 
 
-def get_config(conn: Endpoint, method: str, *, what: str = "", **params: Any) -> dict | None:
+def get_config(conn: Endpoint, method: str, *, what: str = "", timeout: float | None = None,
+               **params: Any) -> dict | None:
     """A GET of a bucket subresource; None when nothing is configured."""
     try:
-        return getattr(client(conn), method)(**params)
-    except ClientError as exc:
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        if code in NOT_CONFIGURED_CODES:
-            return None
-        raise translate(exc, what=what, feature_call=True) from exc
-    except S3Error:
+        return _run(conn, method, params, what=what, feature_call=True, fast=False, timeout=timeout,
+                    quiet_codes=NOT_CONFIGURED_CODES)
+    except AccessDenied as exc:
+        if exc.bare and _keys_rejected(conn):
+            raise wrong_keys(exc.code) from None
         raise
-    except Exception as exc:  # noqa: BLE001
-        raise translate(exc, what=what, feature_call=True) from exc
 
 
 # --- connections and buckets -------------------------------------------------------------
@@ -282,24 +705,12 @@ class BucketInfo:
 def test_connection(conn: Endpoint) -> list[BucketInfo]:
     """ListBuckets with short timeouts: proves the endpoint and the keys.
 
-    Some servers (Ceph RGW) answer wrong keys with a plain AccessDenied, the same as keys
-    that may not list buckets. A bucket that cannot exist tells them apart: valid keys get
-    NoSuchBucket, wrong ones AccessDenied again.
+    A bare AccessDenied (Ceph RGW's answer to wrong keys too) is told apart by `call`.
     """
     try:
         response = call(conn, "list_buckets", fast=True, what="ListBuckets")
     except AccessDenied:
-        try:
-            call(conn, "list_objects_v2", fast=True, Bucket="console-probe-0-no-such-bucket", MaxKeys=1)
-        except NotFound:
-            raise AccessDenied("These keys are valid but may not list buckets.", code="AccessDenied") from None
-        except AccessDenied:
-            raise InvalidCredentials(
-                "The endpoint rejected the access key or secret key (AccessDenied on every "
-                "request). Check the connection's credentials.",
-                code="AccessDenied",
-            ) from None
-        raise
+        raise AccessDenied("These keys are valid but may not list buckets.", code="AccessDenied") from None
     return [BucketInfo(b["Name"], b.get("CreationDate")) for b in response.get("Buckets", [])]
 
 
@@ -637,7 +1048,10 @@ def multipart_complete(
     parts: dict[int, str],
     *,
     head_extra: dict[str, Any] | None = None,
+    timeout: float | None = None,
 ) -> str:
+    """`timeout` defaults to CONSOLE_S3_COMPLETE_TIMEOUT: a server may stay silent for minutes
+    while it assembles a large object, and giving up then leaves the outcome unknown."""
     call(
         conn,
         "complete_multipart_upload",
@@ -646,6 +1060,7 @@ def multipart_complete(
         UploadId=upload_id,
         MultipartUpload={"Parts": [{"PartNumber": n, "ETag": parts[n]} for n in sorted(parts)]},
         what=key,
+        timeout=timeout or settings.S3_COMPLETE_TIMEOUT,
     )
     # RGW 16.2 returns an empty ETag from CompleteMultipartUpload: ask again.
     return head_object(conn, bucket, key, extra=head_extra).etag

@@ -5,6 +5,8 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect, resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 
+from . import gateway
+
 
 class IdleTimeoutMiddleware:
     """Signs a user out after CONSOLE_SESSION_IDLE_SECONDS without a request."""
@@ -28,3 +30,15 @@ class IdleTimeoutMiddleware:
             elif "last_seen" not in request.session:
                 request.session["last_seen"] = now
         return self.get_response(request)
+
+
+class S3BudgetMiddleware:
+    """All S3 calls of one request share CONSOLE_S3_REQUEST_BUDGET seconds, so a page that asks
+    a silent endpoint several times still answers within 10 s."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with gateway.request_budget(settings.S3_REQUEST_BUDGET):
+            return self.get_response(request)

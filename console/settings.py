@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "buckets.middleware.IdleTimeoutMiddleware",
+    "buckets.middleware.S3BudgetMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -222,6 +223,20 @@ CONSOLE_ENDPOINT_ALLOWLIST = env_list(
 S3_CONNECT_TIMEOUT = float(env("CONSOLE_S3_CONNECT_TIMEOUT", "3"))
 S3_READ_TIMEOUT = float(env("CONSOLE_S3_READ_TIMEOUT", "15"))
 S3_MAX_ATTEMPTS = int(env("CONSOLE_S3_MAX_ATTEMPTS", "2"))
+# Deadlines (docs/faults.md): each call, retries included; all calls of one web request;
+# calls inside gateway.patient() (workers); CompleteMultipartUpload.
+S3_DEADLINE = float(env("CONSOLE_S3_DEADLINE", "8"))
+S3_REQUEST_BUDGET = float(env("CONSOLE_S3_REQUEST_BUDGET", "9"))
+S3_PATIENT_DEADLINE = float(env("CONSOLE_S3_PATIENT_DEADLINE", "900"))
+S3_PATIENT_READ_TIMEOUT = float(env("CONSOLE_S3_PATIENT_READ_TIMEOUT", "300"))
+S3_COMPLETE_TIMEOUT = float(env("CONSOLE_S3_COMPLETE_TIMEOUT", "600"))
+# Per process and endpoint host:port: calls that may wait at once, and how long one more
+# waits for a slot before it is told the endpoint is busy.
+S3_ENDPOINT_CONCURRENCY = int(env("CONSOLE_S3_ENDPOINT_CONCURRENCY", "8"))
+S3_ENDPOINT_QUEUE_SECONDS = float(env("CONSOLE_S3_ENDPOINT_QUEUE_SECONDS", "2"))
+# Circuit breaker: after this many time-outs in a row, fail fast for the cool-down.
+S3_BREAKER_THRESHOLD = int(env("CONSOLE_S3_BREAKER_THRESHOLD", "3"))
+S3_BREAKER_COOLDOWN = float(env("CONSOLE_S3_BREAKER_COOLDOWN", "30"))
 # Files up to this size go through the site in one PUT; larger ones are chunked.
 UPLOAD_DIRECT_MAX_BYTES = int(env("CONSOLE_UPLOAD_DIRECT_MAX_BYTES", str(8 * 1024 * 1024)))
 UPLOAD_CHUNK_BYTES = int(env("CONSOLE_UPLOAD_CHUNK_BYTES", str(8 * 1024 * 1024)))
