@@ -285,7 +285,8 @@ CONSTRAINT_DEFAULTS: dict[str, object] = {
     "website_redirects": "console",
     "website_cdn": True,
     "list_objects_v1": True,
-    "policy_max_bytes": None,  # None: the provider publishes no limit
+    # S3's own bucket policy limit (AWS: 20 KB); a provider documenting another says so.
+    "policy_max_bytes": 20 * 1024,
 }
 
 
@@ -433,6 +434,8 @@ IONOS = Provider(
             "replication_target_types": ("contract-owned",),
             **_IONOS_SSE,
             "website_redirects": "api_only",
+            # IONOS documents bucket policies up to 1 MB for contract-owned buckets.
+            "policy_max_bytes": 1024 * 1024,
         },
         "user-owned": {
             "canned_acls": BASIC_CANNED_ACLS,
@@ -443,6 +446,8 @@ IONOS = Provider(
             "replication_target_types": ("user-owned", "contract-owned"),
             **_IONOS_SSE,
             "website_redirects": "console",
+            # ... and up to 20 KB for user-owned buckets, as AWS.
+            "policy_max_bytes": 20 * 1024,
         },
     },
     source=IONOS_SOURCE,

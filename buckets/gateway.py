@@ -180,10 +180,12 @@ def translate(exc: Exception, *, what: str = "", feature_call: bool = False) -> 
             return NotImplementedByProvider(
                 f"This provider does not implement this operation{subject}.", code=code
             )
-        if feature_call and status == 400 and code in {"InvalidArgument", "MalformedXML"} and not message:
+        if feature_call and status == 400 and code == "InvalidArgument" and not message:
             # RGW answers unsupported subresources with a bare 400 InvalidArgument, not 501.
             # A server that explains itself (AWS, MinIO, moto) sends a message: that one is
-            # a real complaint about the request and is shown as such below.
+            # a real complaint about the request and is shown as such below. A bare
+            # MalformedXML is a complaint too (RGW's answer to a CORS origin with two
+            # wildcards), never "not implemented".
             return NotImplementedByProvider(
                 f"This provider does not implement this operation{subject} (it answered {code}).",
                 code=code,
@@ -784,6 +786,210 @@ def put_versioning(conn: Endpoint, bucket: str, enabled: bool) -> None:
         what="versioning",
         feature_call=True,
     )
+
+
+# --- bucket and object settings -------------------------------------------------------------
+# One function per S3 operation of the settings pages. Reads answer None when nothing is
+# configured; writes take the configuration document as S3 spells it.
+
+
+def _version(version_id: str) -> dict[str, str]:
+    return {"VersionId": version_id} if version_id else {}
+
+
+def versioning_config(conn: Endpoint, bucket: str) -> dict | None:
+    return get_config(conn, "get_bucket_versioning", Bucket=bucket, what="versioning")
+
+
+def cors_get(conn: Endpoint, bucket: str) -> dict | None:
+    return get_config(conn, "get_bucket_cors", Bucket=bucket, what="CORS")
+
+
+def cors_put(conn: Endpoint, bucket: str, rules: list[dict[str, Any]]) -> None:
+    call(conn, "put_bucket_cors", feature_call=True, what="CORS", Bucket=bucket,
+         CORSConfiguration={"CORSRules": rules})
+
+
+def cors_delete(conn: Endpoint, bucket: str) -> None:
+    call(conn, "delete_bucket_cors", feature_call=True, what="CORS", Bucket=bucket)
+
+
+def lifecycle_get(conn: Endpoint, bucket: str) -> dict | None:
+    return get_config(conn, "get_bucket_lifecycle_configuration", Bucket=bucket, what="lifecycle")
+
+
+def lifecycle_put(conn: Endpoint, bucket: str, rules: list[dict[str, Any]]) -> None:
+    call(conn, "put_bucket_lifecycle_configuration", feature_call=True, what="lifecycle",
+         Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+
+
+def lifecycle_delete(conn: Endpoint, bucket: str) -> None:
+    call(conn, "delete_bucket_lifecycle", feature_call=True, what="lifecycle", Bucket=bucket)
+
+
+def policy_get(conn: Endpoint, bucket: str) -> str:
+    """The policy document as the endpoint sent it; "" when there is none."""
+    answer = get_config(conn, "get_bucket_policy", Bucket=bucket, what="bucket policy")
+    return str((answer or {}).get("Policy") or "")
+
+
+def policy_put(conn: Endpoint, bucket: str, text: str) -> None:
+    call(conn, "put_bucket_policy", feature_call=True, what="bucket policy", Bucket=bucket,
+         Policy=text)
+
+
+def policy_delete(conn: Endpoint, bucket: str) -> None:
+    call(conn, "delete_bucket_policy", feature_call=True, what="bucket policy", Bucket=bucket)
+
+
+def bucket_tags_get(conn: Endpoint, bucket: str) -> dict | None:
+    return get_config(conn, "get_bucket_tagging", Bucket=bucket, what="bucket tags")
+
+
+def bucket_tags_put(conn: Endpoint, bucket: str, tag_set: list[dict[str, str]]) -> None:
+    call(conn, "put_bucket_tagging", feature_call=True, what="bucket tags", Bucket=bucket,
+         Tagging={"TagSet": tag_set})
+
+
+def bucket_tags_delete(conn: Endpoint, bucket: str) -> None:
+    call(conn, "delete_bucket_tagging", feature_call=True, what="bucket tags", Bucket=bucket)
+
+
+def object_tags_get(conn: Endpoint, bucket: str, key: str, *, version_id: str = "") -> dict | None:
+    return get_config(conn, "get_object_tagging", what="object tags", Bucket=bucket, Key=key,
+                      **_version(version_id))
+
+
+def object_tags_put(conn: Endpoint, bucket: str, key: str, tag_set: list[dict[str, str]], *,
+                    version_id: str = "") -> None:
+    call(conn, "put_object_tagging", feature_call=True, what="object tags", Bucket=bucket,
+         Key=key, Tagging={"TagSet": tag_set}, **_version(version_id))
+
+
+def object_tags_delete(conn: Endpoint, bucket: str, key: str, *, version_id: str = "") -> None:
+    call(conn, "delete_object_tagging", feature_call=True, what="object tags", Bucket=bucket,
+         Key=key, **_version(version_id))
+
+
+def bucket_acl_get(conn: Endpoint, bucket: str) -> dict:
+    return call(conn, "get_bucket_acl", feature_call=True, what="bucket ACL", Bucket=bucket)
+
+
+def bucket_acl_put(conn: Endpoint, bucket: str, *, canned: str = "",
+                   policy: dict[str, Any] | None = None) -> None:
+    """A canned ACL, or a whole AccessControlPolicy (grants and owner)."""
+    params: dict[str, Any] = {"ACL": canned} if canned else {"AccessControlPolicy": policy}
+    call(conn, "put_bucket_acl", feature_call=True, what="bucket ACL", Bucket=bucket, **params)
+
+
+def object_acl_get(conn: Endpoint, bucket: str, key: str, *, version_id: str = "") -> dict:
+    return call(conn, "get_object_acl", feature_call=True, what="object ACL", Bucket=bucket,
+                Key=key, **_version(version_id))
+
+
+def object_acl_put(conn: Endpoint, bucket: str, key: str, canned: str, *,
+                   version_id: str = "") -> None:
+    call(conn, "put_object_acl", feature_call=True, what="object ACL", Bucket=bucket, Key=key,
+         ACL=canned, **_version(version_id))
+
+
+def public_access_block_get(conn: Endpoint, bucket: str) -> dict | None:
+    return get_config(conn, "get_public_access_block", Bucket=bucket, what="block public access")
+
+
+def public_access_block_put(conn: Endpoint, bucket: str, flags: dict[str, bool]) -> None:
+    call(conn, "put_public_access_block", feature_call=True, what="block public access",
+         Bucket=bucket, PublicAccessBlockConfiguration=flags)
+
+
+def default_encryption_get(conn: Endpoint, bucket: str) -> dict | None:
+    return get_config(conn, "get_bucket_encryption", Bucket=bucket, what="default encryption")
+
+
+def default_encryption_put(conn: Endpoint, bucket: str, default: dict[str, str]) -> None:
+    call(conn, "put_bucket_encryption", feature_call=True, what="default encryption",
+         Bucket=bucket, ServerSideEncryptionConfiguration={
+             "Rules": [{"ApplyServerSideEncryptionByDefault": default}]})
+
+
+def default_encryption_delete(conn: Endpoint, bucket: str) -> None:
+    call(conn, "delete_bucket_encryption", feature_call=True, what="default encryption",
+         Bucket=bucket)
+
+
+def website_get(conn: Endpoint, bucket: str) -> dict | None:
+    return get_config(conn, "get_bucket_website", Bucket=bucket, what="static website")
+
+
+def website_put(conn: Endpoint, bucket: str, config: dict[str, Any]) -> None:
+    call(conn, "put_bucket_website", feature_call=True, what="static website", Bucket=bucket,
+         WebsiteConfiguration=config)
+
+
+def website_delete(conn: Endpoint, bucket: str) -> None:
+    call(conn, "delete_bucket_website", feature_call=True, what="static website", Bucket=bucket)
+
+
+def logging_get(conn: Endpoint, bucket: str) -> dict | None:
+    return get_config(conn, "get_bucket_logging", Bucket=bucket, what="access logging")
+
+
+def logging_put(conn: Endpoint, bucket: str, status: dict[str, Any]) -> None:
+    """`status` is a BucketLoggingStatus: empty switches logging off."""
+    call(conn, "put_bucket_logging", feature_call=True, what="access logging", Bucket=bucket,
+         BucketLoggingStatus=status)
+
+
+def object_lock_get(conn: Endpoint, bucket: str) -> dict | None:
+    return get_config(conn, "get_object_lock_configuration", Bucket=bucket, what="Object Lock")
+
+
+def object_lock_put(conn: Endpoint, bucket: str, config: dict[str, Any]) -> None:
+    call(conn, "put_object_lock_configuration", feature_call=True, what="Object Lock",
+         Bucket=bucket, ObjectLockConfiguration=config)
+
+
+def legal_hold_get(conn: Endpoint, bucket: str, key: str, *, version_id: str = "") -> dict | None:
+    return get_config(conn, "get_object_legal_hold", what="legal hold", Bucket=bucket, Key=key,
+                      **_version(version_id))
+
+
+def legal_hold_put(conn: Endpoint, bucket: str, key: str, status: str, *,
+                   version_id: str = "") -> None:
+    call(conn, "put_object_legal_hold", feature_call=True, what="legal hold", Bucket=bucket,
+         Key=key, LegalHold={"Status": status}, **_version(version_id))
+
+
+def replication_get(conn: Endpoint, bucket: str) -> dict | None:
+    return get_config(conn, "get_bucket_replication", Bucket=bucket, what="replication")
+
+
+def replication_put(conn: Endpoint, bucket: str, config: dict[str, Any]) -> None:
+    call(conn, "put_bucket_replication", feature_call=True, what="replication", Bucket=bucket,
+         ReplicationConfiguration=config)
+
+
+def replication_delete(conn: Endpoint, bucket: str) -> None:
+    call(conn, "delete_bucket_replication", feature_call=True, what="replication", Bucket=bucket)
+
+
+def request_payment_get(conn: Endpoint, bucket: str) -> dict | None:
+    return get_config(conn, "get_bucket_request_payment", Bucket=bucket, what="requester pays")
+
+
+def request_payment_put(conn: Endpoint, bucket: str, payer: str) -> None:
+    call(conn, "put_bucket_request_payment", feature_call=True, what="requester pays",
+         Bucket=bucket, RequestPaymentConfiguration={"Payer": payer})
+
+
+def ownership_get(conn: Endpoint, bucket: str) -> dict | None:
+    return get_config(conn, "get_bucket_ownership_controls", Bucket=bucket,
+                      what="object ownership")
+
+
+def ownership_put(conn: Endpoint, bucket: str, ownership: str) -> None:
+    call(conn, "put_bucket_ownership_controls", feature_call=True, what="object ownership",
+         Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": ownership}]})
 
 
 # --- objects ------------------------------------------------------------------------------

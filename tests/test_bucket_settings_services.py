@@ -62,7 +62,7 @@ def test_size_filters_are_reported_as_parts_the_form_cannot_edit() -> None:
 
 
 def test_a_lifecycle_rule_read_back_keeps_every_action_the_form_edits() -> None:
-    rule = bucket_settings._lifecycle_rule({
+    rule = bucket_settings.lifecycle_rule_value({
         "ID": "r", "Status": "Disabled", "Filter": {"Prefix": "p/"},
         "Expiration": {"Days": 30}, "NoncurrentVersionExpiration": {"NoncurrentDays": 5},
         "Transitions": [{"Days": 10, "StorageClass": "GLACIER"}],
@@ -81,7 +81,7 @@ def test_a_lifecycle_form_becomes_the_filter_s3_expects() -> None:
         **{"rule-count": "3", "rule-0-prefix": "a/", "rule-0-tags": "k=v",
            "rule-0-expiration_days": "3", "rule-1-tags": "k=v", "rule-1-expiration_days": "4",
            "rule-2-prefix": "c/", "rule-2-abort_days": "1"}), shape("aws"))
-    filters = [bucket_settings._lifecycle_s3_filter(r) for r in value["rules"]]
+    filters = [bucket_settings.lifecycle_s3_filter(r) for r in value["rules"]]
     assert filters == [{"And": {"Tags": [{"Key": "k", "Value": "v"}], "Prefix": "a/"}},
                        {"Tag": {"Key": "k", "Value": "v"}}, {"Prefix": "c/"}]
 

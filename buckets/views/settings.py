@@ -1,4 +1,4 @@
-"""Bucket and object settings: one small view per setting, one page per group of settings.
+"""Bucket and object settings: one view for every setting, one page per group of settings.
 
 Every control is shaped by the catalogue (see `bucket_settings`): offered, disabled with
 the provider's reason and an API snippet, or not offered at all, in which case a POST is
@@ -12,14 +12,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.middleware import HtmxDetails
 
-from .. import audit, bucket_settings, gateway
+from .. import bucket_settings, gateway
 from ..access import BucketAccess, get_bucket
 from ..bucket_settings import Section, Where
 from ..models import KnownBucket, Role
-from .common import url_with
+from .common import audited, render_page, url_with
 
-GET_POST = ["GET", "POST"]
+
+class HtmxHttpRequest(HttpRequest):
+    """For typing: a request that went through django-htmx's middleware."""
+
+    htmx: HtmxDetails
 
 
 def _role(request: HttpRequest) -> str:
@@ -36,6 +41,11 @@ def _shape(target: BucketAccess) -> bucket_settings.Shape:
 
 def _key(request: HttpRequest) -> tuple[str, str]:
     return request.GET.get("key", ""), request.GET.get("version", "")
+
+
+def _where(request: HttpRequest, target: BucketAccess) -> Where:
+    key, version = _key(request)
+    return Where(target.connection, target.bucket, key, version)
 
 
 def _section(request: HttpRequest, target: BucketAccess, feature_id: str,
@@ -71,27 +81,28 @@ def _context(request: HttpRequest, target: BucketAccess, shape: bucket_settings.
     }
 
 
-def _render(request: HttpRequest, target: BucketAccess, section: Section, *,
-            status: int = 200) -> HttpResponse:
+def _render(request: HtmxHttpRequest, target: BucketAccess, section: Section, *, status: int = 200) -> HttpResponse:
     """One section: the fragment for htmx, else a page holding only that section."""
-    shape = section.shape
-    context = _context(request, target, shape, [section], single=True)
+    context = _context(request, target, section.shape, [section], single=True, section=section)
     if request.htmx:
         # htmx swaps only 2xx answers; refusals travel inside the fragment.
-        return render(request, "buckets/settings.html#section", {**context, "section": section})
+        status = 200
     if section.setting.object_level:
-        return render(request, "buckets/settings_object.html", context, status=status)
+        return render_page(request, "buckets/settings_object.html", "section", context,
+                           status=status)
     group = bucket_settings.group_of(section.setting.feature_id)
-    return render(request, "buckets/settings.html", {**context, "group": group, "tab": group.id},
-                  status=status)
+    return render_page(request, "buckets/settings.html", "section",
+                       {**context, "group": group, "tab": group.id}, status=status)
 
 
-def _after_save(request: HttpRequest, target: BucketAccess, section: Section) -> HttpResponse:
+def _after_save(request: HtmxHttpRequest, target: BucketAccess, section: Section) -> HttpResponse:
     if request.htmx:
         section.saved = True
         bucket_settings.section_read(section, _where(request, target))
         return _render(request, target, section)
     messages.success(request, f"{section.feature.label} saved.")
+    for warning in section.warnings:
+        messages.warning(request, warning)
     if section.setting.object_level:
         key, version = _key(request)
         return redirect(url_with("object_settings", target.connection.pk, target.bucket,
@@ -102,11 +113,6 @@ def _after_save(request: HttpRequest, target: BucketAccess, section: Section) ->
                     + f"#{section.dom_id}")
 
 
-def _where(request: HttpRequest, target: BucketAccess) -> Where:
-    key, version = _key(request)
-    return Where(target.connection, target.bucket, key, version)
-
-
 def _action(section: Section) -> str:
     fid = section.setting.feature_id
     if section.setting.object_level:
@@ -114,47 +120,39 @@ def _action(section: Section) -> str:
     return f"bucket.{fid}.update"
 
 
-def _setting(request: HttpRequest, target: BucketAccess, feature_id: str) -> HttpResponse:
-    """GET shows one setting; POST changes it, unless the catalogue forbids it."""
-    shape = _shape(target)
-    section = _section(request, target, feature_id, shape)
-    where = _where(request, target)
-    if section.setting.object_level and not where.key:
-        raise Http404("Which object? The key is missing.")
-    if request.method != "POST":
-        bucket_settings.section_read(section, where)
-        return _render(request, target, section)
+def _change(request: HtmxHttpRequest, target: BucketAccess, section: Section, where: Where) -> HttpResponse:
+    """A POST: refused by the catalogue or the form, or sent, and audited either way."""
     record = {"connection": target.connection, "bucket": target.bucket, "key": where.key}
-    refusal = bucket_settings.section_refusal(section)
-    if refusal:
-        audit.record(request, _action(section), ok=False, message=refusal, **record)
-        section.errors = [refusal]
-        return _render(request, target, section, status=400)
     try:
-        section.value = bucket_settings.section_parse(section, request.POST)
-        bucket_settings.section_write(section, where)
-    except bucket_settings.Rejected as exc:
-        section.value, section.errors = exc.value, exc.messages
-        audit.record(request, _action(section), ok=False, message=str(exc), **record)
-        return _render(request, target, section, status=400)
+        with audited(request, _action(section), **record) as entry:
+            refusal = bucket_settings.section_refusal(section)
+            try:
+                if refusal:
+                    raise bucket_settings.Rejected([refusal])
+                section.value = bucket_settings.section_parse(section, request.POST)
+                bucket_settings.section_write(section, where)
+            except bucket_settings.Rejected as exc:
+                section.value, section.errors = exc.value, exc.messages
+                entry.update(ok=False, message=str(exc))
+                if section.value is None and not refusal:
+                    # Nothing of the POST can be shown again: show what is stored instead.
+                    bucket_settings.section_read(section, where)
+                return _render(request, target, section, status=400)
+            entry.update(bucket_settings.audit_detail(section.value))
     except gateway.NotImplementedByProvider as exc:
         section.not_implemented = str(exc)
-        audit.record(request, _action(section), ok=False, message=str(exc), **record)
         return _render(request, target, section)
     except gateway.S3Error as exc:
         section.error = str(exc)
-        audit.record(request, _action(section), ok=False, message=str(exc), **record)
         return _render(request, target, section, status=min(exc.status, 502))
-    audit.record(request, _action(section), **record,
-                 **bucket_settings.audit_detail(section.value))
     return _after_save(request, target, section)
 
 
-# --- pages ------------------------------------------------------------------------------
+# --- the views ----------------------------------------------------------------------------
 
 
 @require_GET
-def bucket_settings_page(request: HttpRequest, connection_id: int, bucket: str,
+def bucket_settings_page(request: HtmxHttpRequest, connection_id: int, bucket: str,
                          group: str = "properties") -> HttpResponse:
     target = get_bucket(request, connection_id, bucket)
     if group not in bucket_settings.GROUPS:
@@ -168,7 +166,7 @@ def bucket_settings_page(request: HttpRequest, connection_id: int, bucket: str,
 
 
 @require_GET
-def object_settings(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
+def object_settings(request: HtmxHttpRequest, connection_id: int, bucket: str) -> HttpResponse:
     target = get_bucket(request, connection_id, bucket)
     if not request.GET.get("key"):
         return redirect("browse", connection_id, bucket)
@@ -179,116 +177,20 @@ def object_settings(request: HttpRequest, connection_id: int, bucket: str) -> Ht
                   _context(request, target, shape, sections))
 
 
-# --- one view per setting ---------------------------------------------------------------
-
-
-@require_http_methods(GET_POST)
-def versioning(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def setting(request: HtmxHttpRequest, connection_id: int, bucket: str,
+            feature_id: str) -> HttpResponse:
+    """One setting, named by the URL: GET shows it; POST changes it unless the catalogue or
+    the form refuses. Settings the console does not offer are shown with their snippet and
+    every POST to them is refused."""
     target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "versioning")
-
-
-@require_http_methods(GET_POST)
-def bucket_tagging(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "bucket_tagging")
-
-
-@require_http_methods(GET_POST)
-def bucket_encryption(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "bucket_encryption")
-
-
-@require_http_methods(GET_POST)
-def access_logging(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "access_logging")
-
-
-@require_http_methods(GET_POST)
-def object_lock(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "object_lock")
-
-
-@require_http_methods(GET_POST)
-def request_payment(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "request_payment")
-
-
-@require_http_methods(GET_POST)
-def website(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "website")
-
-
-@require_http_methods(GET_POST)
-def block_public_access(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "block_public_access")
-
-
-@require_http_methods(GET_POST)
-def bucket_policy(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "bucket_policy")
-
-
-@require_http_methods(GET_POST)
-def object_ownership(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "object_ownership")
-
-
-@require_http_methods(GET_POST)
-def bucket_acl(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "bucket_acl")
-
-
-@require_http_methods(GET_POST)
-def cors(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "cors")
-
-
-@require_http_methods(GET_POST)
-def lifecycle(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "lifecycle")
-
-
-@require_http_methods(GET_POST)
-def replication(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "replication")
-
-
-@require_http_methods(GET_POST)
-def not_offered(request: HttpRequest, connection_id: int, bucket: str,
-                feature_id: str) -> HttpResponse:
-    """Inventory, metrics and the like: shown with their snippet; a POST is always refused."""
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    if feature_id not in bucket_settings.SETTINGS or bucket_settings.SETTINGS[feature_id].offered:
+    if feature_id not in bucket_settings.SETTINGS:
         raise Http404("No such setting.")
-    return _setting(request, target, feature_id)
-
-
-@require_http_methods(GET_POST)
-def object_tagging(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "object_tagging")
-
-
-@require_http_methods(GET_POST)
-def object_acl(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "object_acl")
-
-
-@require_http_methods(GET_POST)
-def legal_hold(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    target = get_bucket(request, connection_id, bucket, _role(request))
-    return _setting(request, target, "legal_hold")
+    section = _section(request, target, feature_id, _shape(target))
+    where = _where(request, target)
+    if section.setting.object_level and not where.key:
+        raise Http404("Which object? The key is missing.")
+    if request.method == "POST":
+        return _change(request, target, section, where)
+    bucket_settings.section_read(section, where)
+    return _render(request, target, section)
