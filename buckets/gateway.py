@@ -1316,3 +1316,354 @@ def list_versions(conn: Endpoint, bucket: str, key: str, *, limit: int = 100) ->
         if m["Key"] == key
     ]
     return sorted(found, key=lambda v: v.last_modified or datetime.min, reverse=True)
+
+
+# --- bulk work: versions, copies, incomplete uploads (the bulk jobs of buckets/jobs) --------
+
+
+@dataclass
+class VersionPage:
+    versions: list[ObjectVersion]
+    next_key_marker: str = ""
+    next_version_marker: str = ""
+    truncated: bool = False
+    storage_classes: dict[tuple[str, str], str] = field(default_factory=dict)  # (key, version) -> class
+
+
+def list_versions_page(conn: Endpoint, bucket: str, *, prefix: str = "", key_marker: str = "",
+                       version_marker: str = "", page_size: int = 1000) -> VersionPage:
+    """One page of every version and delete marker under `prefix`, in key order."""
+    params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": page_size}
+    if key_marker:
+        params["KeyMarker"] = key_marker
+        if version_marker:
+            params["VersionIdMarker"] = version_marker
+    r = call(conn, "list_object_versions", what=bucket, feature_call=True, **params)
+    page = VersionPage([])
+    for v in r.get("Versions", []):
+        vid = v.get("VersionId") or "null"
+        page.versions.append(ObjectVersion(v["Key"], vid, bool(v.get("IsLatest")), False, v.get("Size", 0),
+                                           v.get("LastModified"), v.get("ETag", "").strip('"')))
+        page.storage_classes[(v["Key"], vid)] = v.get("StorageClass") or "STANDARD"
+    for m in r.get("DeleteMarkers", []):
+        page.versions.append(ObjectVersion(m["Key"], m.get("VersionId") or "null", bool(m.get("IsLatest")), True,
+                                           0, m.get("LastModified")))
+    # Versions and markers come in two lists; one key order makes checkpoints possible.
+    page.versions.sort(key=lambda v: v.key)
+    page.truncated = bool(r.get("IsTruncated"))
+    if page.truncated:
+        page.next_key_marker = r.get("NextKeyMarker", "") or (page.versions[-1].key if page.versions else "")
+        page.next_version_marker = r.get("NextVersionIdMarker", "") or ""
+    return page
+
+
+def delete_versions(conn: Endpoint, bucket: str, items: list[tuple[str, str]], *,
+                    bypass_governance: bool = False) -> tuple[list[tuple[str, str]], dict[tuple[str, str], str]]:
+    """Delete exact versions (key, version id) in batches of 1000: (deleted, {item: reason})."""
+    deleted: list[tuple[str, str]] = []
+    errors: dict[tuple[str, str], str] = {}
+    for start in range(0, len(items), 1000):
+        batch = items[start : start + 1000]
+        params: dict[str, Any] = {"Bucket": bucket, "Delete": {
+            "Objects": [{"Key": k, "VersionId": v} for k, v in batch], "Quiet": False}}
+        if bypass_governance:
+            params["BypassGovernanceRetention"] = True
+        r = call(conn, "delete_objects", what=bucket, **params)
+        deleted += [(d["Key"], d.get("VersionId") or "null") for d in r.get("Deleted", [])]
+        for err in r.get("Errors", []):
+            code, message = err.get("Code", ""), err.get("Message", "")
+            if code == "AccessDenied":
+                message = ("Object Lock protects this version (retention or legal hold)"
+                           + ("" if bypass_governance else "; an admin may bypass governance retention")
+                           + f": {message or code}")
+            errors[(err.get("Key", ""), err.get("VersionId") or "null")] = message or code or "error"
+    return deleted, errors
+
+
+@dataclass
+class SourceObject:
+    """What a copy must carry over: size, ETag, content headers, metadata, tags, class."""
+
+    key: str
+    size: int
+    etag: str
+    storage_class: str
+    encryption: str
+    headers: dict[str, Any]  # ContentType, CacheControl, ... and Metadata, as PutObject takes them
+    tags: str = ""  # URL-encoded, as the Tagging parameter takes them
+
+
+_CONTENT_HEADERS = ("ContentType", "CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage",
+                    "Expires", "WebsiteRedirectLocation")
+
+
+def copy_source_get(conn: Endpoint, bucket: str, key: str, *, with_tags: bool = True) -> SourceObject:
+    from urllib.parse import urlencode
+
+    r = call(conn, "head_object", what=key, Bucket=bucket, Key=key)
+    headers: dict[str, Any] = {h: r[h] for h in _CONTENT_HEADERS if r.get(h)}
+    if r.get("Metadata"):
+        headers["Metadata"] = dict(r["Metadata"])
+    tags = ""
+    if with_tags:
+        try:
+            tag_set = call(conn, "get_object_tagging", what=key, feature_call=True, Bucket=bucket, Key=key)
+            tags = urlencode([(t["Key"], t["Value"]) for t in tag_set.get("TagSet", [])])
+        except NotImplementedByProvider:
+            tags = ""
+    return SourceObject(key=key, size=r.get("ContentLength", 0), etag=r.get("ETag", "").strip('"'),
+                        storage_class=r.get("StorageClass") or "STANDARD",
+                        encryption=r.get("ServerSideEncryption", "") or r.get("SSECustomerAlgorithm", ""),
+                        headers=headers, tags=tags)
+
+
+def object_exists(conn: Endpoint, bucket: str, key: str) -> bool:
+    try:
+        call(conn, "head_object", what=key, Bucket=bucket, Key=key)
+    except NotFound:
+        return False
+    return True
+
+
+def copy_object(conn: Endpoint, bucket: str, key: str, *, source_bucket: str, source_key: str,
+                storage_class: str = "") -> str:
+    """Server-side copy on one endpoint; metadata, content headers and tags come along."""
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key, "CopySource": {"Bucket": source_bucket, "Key": source_key},
+                              "MetadataDirective": "COPY", "TaggingDirective": "COPY"}
+    if storage_class and storage_class != "STANDARD":
+        params["StorageClass"] = storage_class  # CopyObject otherwise writes STANDARD
+    r = call(conn, "copy_object", what=source_key, **params)
+    return r.get("CopyObjectResult", {}).get("ETag", "").strip('"')
+
+
+def multipart_create_like(conn: Endpoint, bucket: str, key: str, source: SourceObject) -> str:
+    """A multipart upload that will carry the source's headers, metadata, tags and class."""
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key, **source.headers}
+    if source.tags:
+        params["Tagging"] = source.tags
+    if source.storage_class and source.storage_class != "STANDARD":
+        params["StorageClass"] = source.storage_class
+    return call(conn, "create_multipart_upload", what=key, **params)["UploadId"]
+
+
+def multipart_copy_part(conn: Endpoint, bucket: str, key: str, upload_id: str, number: int, *,
+                        source_bucket: str, source_key: str, first: int, last: int) -> str:
+    """UploadPartCopy of bytes first..last (inclusive) of the source."""
+    r = call(conn, "upload_part_copy", what=f"{key} part {number}", Bucket=bucket, Key=key, UploadId=upload_id,
+             PartNumber=number, CopySource={"Bucket": source_bucket, "Key": source_key},
+             CopySourceRange=f"bytes={first}-{last}")
+    return r["CopyPartResult"]["ETag"]
+
+
+def put_object_like(conn: Endpoint, bucket: str, key: str, body: bytes, source: SourceObject) -> str:
+    """PutObject of bytes read elsewhere, with the source's headers, metadata, tags and class."""
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key, "Body": body, **source.headers}
+    if source.tags:
+        params["Tagging"] = source.tags
+    if source.storage_class and source.storage_class != "STANDARD":
+        params["StorageClass"] = source.storage_class
+    return call(conn, "put_object", what=key, **params).get("ETag", "").strip('"')
+
+
+@dataclass
+class IncompleteUpload:
+    key: str
+    upload_id: str
+    initiated: datetime | None
+    storage_class: str = ""
+
+
+@dataclass
+class UploadsPage:
+    uploads: list[IncompleteUpload]
+    next_key_marker: str = ""
+    next_upload_marker: str = ""
+    truncated: bool = False
+
+
+def multipart_uploads_page(conn: Endpoint, bucket: str, *, prefix: str = "", key_marker: str = "",
+                           upload_marker: str = "", page_size: int = 1000) -> UploadsPage:
+    params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxUploads": page_size}
+    if key_marker:
+        params["KeyMarker"] = key_marker
+        if upload_marker:
+            params["UploadIdMarker"] = upload_marker
+    r = call(conn, "list_multipart_uploads", what=bucket, **params)
+    page = UploadsPage([IncompleteUpload(u["Key"], u["UploadId"], u.get("Initiated"), u.get("StorageClass", ""))
+                        for u in r.get("Uploads", [])])
+    page.truncated = bool(r.get("IsTruncated"))
+    if page.truncated:
+        page.next_key_marker = r.get("NextKeyMarker", "") or ""
+        page.next_upload_marker = r.get("NextUploadIdMarker", "") or ""
+    return page
+
+
+def multipart_parts_size(conn: Endpoint, bucket: str, key: str, upload_id: str) -> tuple[int, int]:
+    """(parts, bytes) an incomplete upload holds so far."""
+    count = size = 0
+    marker = 0
+    while True:
+        r = call(conn, "list_parts", what=key, Bucket=bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker)
+        for part in r.get("Parts", []):
+            count += 1
+            size += part.get("Size", 0)
+        if not r.get("IsTruncated"):
+            return count, size
+        marker = r.get("NextPartNumberMarker", 0)
+
+
+# --- object query (S3 Select) ---------------------------------------------------------------
+
+
+@dataclass
+class SelectAnswer:
+    records: bytes
+    truncated: bool  # stopped reading at max_bytes or the time limit
+    scanned: int
+    processed: int
+    returned: int
+
+
+def select_object(conn: Endpoint, bucket: str, key: str, *, expression: str, input_serialization: dict[str, Any],
+                  output_serialization: dict[str, Any], max_bytes: int, seconds: float,
+                  extra: dict[str, Any] | None = None) -> SelectAnswer:
+    """Run one SelectObjectContent and read its event stream, at most `max_bytes` of records
+    and `seconds` of reading: a query over a huge object never holds the page for long."""
+    r = call(conn, "select_object_content", what=key, Bucket=bucket, Key=key, Expression=expression,
+             ExpressionType="SQL", InputSerialization=input_serialization,
+             OutputSerialization=output_serialization, **(extra or {}))
+    stream = r["Payload"]
+    chunks: list[bytes] = []
+    size = 0
+    stats: dict[str, int] = {}
+    truncated = False
+    until = time.monotonic() + seconds
+    try:
+        for event in stream:
+            if "Records" in event:
+                data = event["Records"].get("Payload", b"")
+                chunks.append(data)
+                size += len(data)
+                if size >= max_bytes or time.monotonic() > until:
+                    truncated = True
+                    break
+            elif "Stats" in event:
+                stats = event["Stats"].get("Details", {})
+            elif "End" in event:
+                break
+    except S3Error:
+        raise
+    except Exception as exc:  # noqa: BLE001 - an error event arrives while reading the stream
+        raise translate(exc, what=key) from exc
+    finally:
+        if truncated:
+            stream.close()
+    return SelectAnswer(b"".join(chunks), truncated, int(stats.get("BytesScanned", 0) or 0),
+                        int(stats.get("BytesProcessed", 0) or 0), int(stats.get("BytesReturned", 0) or 0))
+
+
+# --- lifecycle preview and replication setup (buckets/jobs/lifecycle_preview.py, replication.py)
+
+
+def object_tag_map(conn: Endpoint, bucket: str, key: str, *, version_id: str = "") -> dict[str, str]:
+    """An object version's tags as {key: value} ({} when it has none)."""
+    answer = object_tags_get(conn, bucket, key, version_id=version_id) or {}
+    return {t["Key"]: t.get("Value", "") for t in answer.get("TagSet", [])}
+
+
+# --- editing one object in place: content headers, metadata, retention (buckets/object_edit.py)
+
+
+@dataclass
+class ObjectHeaders:
+    """What a copy of an object onto itself must know to keep everything but what was edited."""
+
+    key: str
+    size: int
+    etag: str
+    version_id: str
+    storage_class: str
+    encryption: str  # "AES256", "aws:kms" or "" (SSE-C shows in customer_algorithm)
+    kms_key_id: str
+    customer_algorithm: str
+    headers: dict[str, str]  # ContentType, CacheControl, ... as CopyObject takes them
+    expires: str  # the Expires header as the endpoint sent it
+    metadata: dict[str, str]
+    website_redirect: str = ""
+
+
+_EDITABLE_HEADERS = ("ContentType", "CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage")
+
+
+def object_headers_get(conn: Endpoint, bucket: str, key: str, *, extra: dict[str, Any] | None = None) -> ObjectHeaders:
+    """HEAD of the current version; `extra` carries an SSE-C key."""
+    r = call(conn, "head_object", what=key, Bucket=bucket, Key=key, **(extra or {}))
+    expires = r.get("ExpiresString") or ""
+    if not expires and isinstance(r.get("Expires"), datetime):
+        expires = r["Expires"].strftime("%a, %d %b %Y %H:%M:%S GMT")
+    return ObjectHeaders(
+        key=key, size=r.get("ContentLength", 0), etag=r.get("ETag", ""), version_id=r.get("VersionId", "") or "",
+        storage_class=r.get("StorageClass") or "STANDARD", encryption=r.get("ServerSideEncryption", "") or "",
+        kms_key_id=r.get("SSEKMSKeyId", "") or "", customer_algorithm=r.get("SSECustomerAlgorithm", "") or "",
+        headers={h: r[h] for h in _EDITABLE_HEADERS if r.get(h)}, expires=expires,
+        metadata=dict(r.get("Metadata") or {}), website_redirect=r.get("WebsiteRedirectLocation", "") or "",
+    )
+
+
+def copy_object_in_place(conn: Endpoint, bucket: str, key: str, *, source: ObjectHeaders, headers: dict[str, Any],
+                         metadata: dict[str, str], customer_key: bytes = b"", acl: str = "") -> str:
+    """CopyObject of the object onto itself with new content headers and metadata (REPLACE);
+    tags, storage class, encryption and a website redirect come along, and `acl` (canned) if
+    given. Answers the new version."""
+    params: dict[str, Any] = {
+        "Bucket": bucket, "Key": key, "CopySource": {"Bucket": bucket, "Key": key},
+        "MetadataDirective": "REPLACE", "TaggingDirective": "COPY", "Metadata": metadata, **headers,
+    }
+    if acl:
+        params["ACL"] = acl
+    if source.etag:
+        params["CopySourceIfMatch"] = source.etag  # someone else's newer write is not overwritten
+    if source.storage_class and source.storage_class != "STANDARD":
+        params["StorageClass"] = source.storage_class  # CopyObject otherwise writes STANDARD
+    if source.website_redirect:
+        params["WebsiteRedirectLocation"] = source.website_redirect
+    if source.encryption == "aws:kms":
+        params["ServerSideEncryption"] = "aws:kms"
+        if source.kms_key_id:
+            params["SSEKMSKeyId"] = source.kms_key_id
+    elif source.encryption:
+        params["ServerSideEncryption"] = source.encryption
+    if customer_key:
+        params.update(CopySourceSSECustomerAlgorithm="AES256", CopySourceSSECustomerKey=customer_key,
+                      SSECustomerAlgorithm="AES256", SSECustomerKey=customer_key)
+    r = call(conn, "copy_object", what=key, **params)
+    return r.get("VersionId", "") or ""
+
+
+def object_acl_restore(conn: Endpoint, bucket: str, key: str, acl: dict[str, Any]) -> None:
+    """Put back an ACL read with object_acl_get (a copy writes the default ACL)."""
+    policy = {"Grants": acl.get("Grants", []), "Owner": acl.get("Owner", {})}
+    call(conn, "put_object_acl", feature_call=True, what="object ACL", Bucket=bucket, Key=key,
+         AccessControlPolicy=policy)
+
+
+@dataclass
+class Retention:
+    mode: str  # "GOVERNANCE", "COMPLIANCE" or "" (none)
+    until: datetime | None
+
+
+def object_retention_get(conn: Endpoint, bucket: str, key: str, *, version_id: str = "") -> Retention:
+    answer = get_config(conn, "get_object_retention", what="retention", Bucket=bucket, Key=key,
+                        **_version(version_id)) or {}
+    retention = answer.get("Retention") or {}
+    return Retention(retention.get("Mode", "") or "", retention.get("RetainUntilDate"))
+
+
+def object_retention_put(conn: Endpoint, bucket: str, key: str, *, mode: str, until: datetime,
+                         version_id: str = "", bypass_governance: bool = False) -> None:
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key, "Retention": {"Mode": mode, "RetainUntilDate": until},
+                              **_version(version_id)}
+    if bypass_governance:
+        params["BypassGovernanceRetention"] = True
+    call(conn, "put_object_retention", feature_call=True, what="retention", **params)

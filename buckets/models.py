@@ -157,7 +157,12 @@ FINISHED_STATES = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 
 class JobKind(models.TextChoices):
     UPLOAD = "upload", "Upload"
-    DELETE_PREFIX = "delete_prefix", "Delete folder"
+    DELETE_PREFIX = "delete_prefix", "Delete"
+    EMPTY_BUCKET = "empty_bucket", "Empty bucket"
+    COPY = "copy", "Copy"
+    MOVE = "move", "Move"
+    ABORT_UPLOADS = "abort_uploads", "Abort incomplete uploads"
+    BUCKET_SIZE = "bucket_size", "Measure size"
 
 
 class Job(models.Model):

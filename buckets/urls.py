@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from .views import account, bucketlist, connections, jobs, objects, uploads
+from .views import bulk as bulk_views
 
 bucket = "c/<int:connection_id>/b/<str:bucket>/"
 
@@ -31,7 +32,16 @@ urlpatterns = [
     path(bucket + "share/", objects.share_link, name="share_link"),
     path(bucket + "versions/", objects.versions, name="versions"),
     path(bucket + "versions/delete/", objects.delete_version, name="delete_version"),
+    path(bucket + "bulk/transfer/", bulk_views.bulk_transfer, name="bulk_transfer"),
+    path(bucket + "bulk/delete/", bulk_views.bulk_delete, name="bulk_delete"),
+    path(bucket + "bulk/zip/", bulk_views.bulk_zip, name="bulk_zip"),
+    path(bucket + "empty/", bulk_views.bucket_empty, name="bucket_empty"),
+    path(bucket + "multipart/", bulk_views.multipart_uploads, name="multipart_uploads"),
+    path(bucket + "multipart/abort/", bulk_views.multipart_abort, name="multipart_abort"),
+    path(bucket + "size/", bulk_views.bucket_size, name="bucket_size"),
     path("jobs/", jobs.job_list, name="jobs"),
+    path("jobs/<int:job_id>/failures.csv", jobs.job_failures_csv, name="job_failures_csv"),
+    path("jobs/<int:job_id>/retry-failed/", jobs.job_retry_failed, name="job_retry_failed"),
     path("jobs/<int:job_id>/", jobs.job_detail, name="job_detail"),
     path("jobs/<int:job_id>/cancel/", jobs.job_cancel, name="job_cancel"),
     path("jobs/<int:job_id>/retry/", jobs.job_retry, name="job_retry"),

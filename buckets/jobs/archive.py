@@ -1,0 +1,94 @@
+"""A selection or prefixes as one zip, streamed from the web process as it is made.
+
+Memory stays bounded whatever the size: objects are read in chunks and written out as
+they arrive (stream-zip, ZIP64 members, so objects and archives above 4 GiB work), and
+listings go one page at a time. Deflate runs at level 0 ("stored" blocks): objects are
+mostly compressed already, and the CPU of a web process is shared by every user.
+
+A zip holds one thread of the web server for as long as the download lasts, so a process
+streams at most ZIP_CONCURRENCY at once; the next one hears "try again" instead of taking
+the threads other users' pages need.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from stream_zip import ZIP_64, stream_zip
+
+from .. import gateway
+
+ZIP_CONCURRENCY = 2
+_slots = threading.BoundedSemaphore(ZIP_CONCURRENCY)
+
+
+def zip_slot_take() -> bool:
+    return _slots.acquire(blocking=False)
+
+
+def safe_member_name(key: str, base: str) -> str:
+    """The name inside the zip: the key below the folder shown, without '..', '.', empty or
+    absolute segments, backslashes or control characters (a zip-slip cannot come out)."""
+    relative = key[len(base):] if base and key.startswith(base) else key
+    parts = []
+    for part in relative.replace("\\", "/").split("/"):
+        part = "".join(ch for ch in part if unicodedata.category(ch)[0] != "C").strip()
+        if part and part not in {".", ".."}:
+            parts.append(part)
+    return "/".join(parts) or "unnamed"
+
+
+def zip_name(bucket: str, keys: list[str], base: str) -> str:
+    if len(keys) == 1:
+        return safe_member_name(keys[0], base).rstrip("/").rsplit("/", 1)[-1] + ".zip"
+    return f"{bucket}.zip"
+
+
+def _objects(conn, bucket: str, keys: list[str]) -> Iterator[gateway.ObjectSummary]:
+    for key in sorted(k for k in keys if not k.endswith("/")):
+        yield gateway.ObjectSummary(key, 0, None)
+    for prefix in sorted(k for k in keys if k.endswith("/")):
+        token = ""
+        while True:
+            page = gateway.list_page(conn, bucket, prefix=prefix, token=token, page_size=1000, delimiter="")
+            yield from page.objects
+            if not page.next_token:
+                break
+            token = page.next_token
+
+
+class ZipStream:
+    """The zip's bytes. The caller has taken a slot (`zip_slot_take`); `close()`, which Django
+    calls when the response ends or the client goes away, gives it back exactly once."""
+
+    def __init__(self, conn, bucket: str, keys: list[str], *, base: str = ""):
+        self.conn, self.bucket, self.keys, self.base = conn, bucket, keys, base
+        self._released = False
+        self._chunks = stream_zip(self._members(), chunk_size=256 * 1024,
+                                  get_compressobj=lambda: zlib.compressobj(level=0, wbits=-zlib.MAX_WBITS))
+
+    def _members(self):
+        seen: set[str] = set()
+        for obj in _objects(self.conn, self.bucket, self.keys):
+            if obj.key.endswith("/"):
+                continue  # a folder marker: the folders come with the names
+            name = safe_member_name(obj.key, self.base)
+            while name in seen:  # 'a/../b' and 'b' would collide once made safe
+                name += "_"
+            seen.add(name)
+            download = gateway.open_object(self.conn, self.bucket, obj.key)
+            modified = obj.last_modified or datetime.now(UTC)
+            yield name, modified.replace(tzinfo=None), 0o600, ZIP_64, download.body
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._chunks)
+
+    def close(self) -> None:
+        if not self._released:
+            self._released = True
+            self._chunks.close()
+            _slots.release()
