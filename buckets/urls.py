@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from .views import account, bucketlist, connections, jobs, objects, uploads
+from .views import object_edit as object_edit_views
 from .views import bulk as bulk_views
 
 bucket = "c/<int:connection_id>/b/<str:bucket>/"
@@ -32,6 +33,8 @@ urlpatterns = [
     path(bucket + "share/", objects.share_link, name="share_link"),
     path(bucket + "versions/", objects.versions, name="versions"),
     path(bucket + "versions/delete/", objects.delete_version, name="delete_version"),
+    path(bucket + "object/metadata/", object_edit_views.object_metadata, name="object_metadata"),
+    path(bucket + "object/retention/", object_edit_views.object_retention, name="object_retention"),
     path(bucket + "bulk/transfer/", bulk_views.bulk_transfer, name="bulk_transfer"),
     path(bucket + "bulk/delete/", bulk_views.bulk_delete, name="bulk_delete"),
     path(bucket + "bulk/zip/", bulk_views.bulk_zip, name="bulk_zip"),
