@@ -133,10 +133,16 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: lock the username + address pair after repeated failures.
+# Login throttling (docs/security.md): lock the username + address pair after repeated
+# failures, and an account after more failures from all addresses together, except from
+# addresses it signed in from before (so an attacker cannot lock its owner out).
 AXES_FAILURE_LIMIT = int(env("CONSOLE_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(env("CONSOLE_LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "buckets.audit.LoginThrottle"
+AXES_CLIENT_IP_CALLABLE = "buckets.audit.client_ip"
+CONSOLE_LOGIN_ACCOUNT_LIMIT = int(env("CONSOLE_LOGIN_ACCOUNT_LIMIT", "20"))
+CONSOLE_LOGIN_KNOWN_ADDRESS_DAYS = int(env("CONSOLE_LOGIN_KNOWN_ADDRESS_DAYS", "90"))
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -195,10 +201,11 @@ SECURE_HSTS_SECONDS = int(env("CONSOLE_HSTS_SECONDS", "0" if EMBEDDED else "3153
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not EMBEDDED
 SECURE_HSTS_PRELOAD = not EMBEDDED
 CONSOLE_BEHIND_PROXY = env_bool("CONSOLE_BEHIND_PROXY", False)
+# How many proxies of yours append to X-Forwarded-For; the client's address is the entry the
+# outermost one appended (buckets.audit.client_ip), never one the client wrote.
+CONSOLE_PROXY_HOPS = max(1, int(env("CONSOLE_PROXY_HOPS", "1")))
 if CONSOLE_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # Lock out the user's address, not the proxy's.
-    AXES_CLIENT_IP_CALLABLE = "buckets.audit.client_ip"
 
 # Credentials for S3 endpoints are encrypted with these Fernet keys, not SECRET_KEY.
 # The first key encrypts; the others are still read, until `manage.py rotate_secrets`.

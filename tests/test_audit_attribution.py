@@ -22,4 +22,9 @@ def test_the_address_behind_a_trusted_proxy_is_the_forwarded_one(rf, settings):
     settings.CONSOLE_BEHIND_PROXY = False
     assert client_ip(request) == "10.0.0.2"
     settings.CONSOLE_BEHIND_PROXY = True
+    # Two proxies of ours append (10.0.0.1 is the inner one); entries left of theirs are
+    # the client's own writing (issue 8 item 2, tests/test_security_login.py).
+    settings.CONSOLE_PROXY_HOPS = 2
     assert client_ip(request) == "203.0.113.9"
+    settings.CONSOLE_PROXY_HOPS = 1
+    assert client_ip(request) == "10.0.0.1"
