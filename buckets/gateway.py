@@ -1217,7 +1217,9 @@ def multipart_upload_part(
     body: bytes,
     *,
     extra: dict[str, Any] | None = None,
+    timeout: float | None = None,
 ) -> str:
+    """`timeout`: this part's own deadline (a part is megabytes; the scope's may be too short)."""
     response = call(
         conn,
         "upload_part",
@@ -1227,23 +1229,47 @@ def multipart_upload_part(
         PartNumber=number,
         Body=body,
         what=f"{key} part {number}",
+        timeout=timeout,
         **(extra or {}),
     )
     return response["ETag"]
 
 
-def multipart_list_parts(conn: Endpoint, bucket: str, key: str, upload_id: str) -> dict[int, str]:
-    parts: dict[int, str] = {}
+@dataclass(frozen=True)
+class StoredPart:
+    etag: str
+    size: int
+
+
+def multipart_parts(conn: Endpoint, bucket: str, key: str, upload_id: str) -> dict[int, StoredPart]:
+    """Every part the endpoint holds for this upload (all pages of ListParts)."""
+    parts: dict[int, StoredPart] = {}
     marker = 0
     while True:
         response = call(
             conn, "list_parts", Bucket=bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker, what=key
         )
         for part in response.get("Parts", []):
-            parts[part["PartNumber"]] = part["ETag"]
-        if not response.get("IsTruncated"):
+            parts[part["PartNumber"]] = StoredPart(part["ETag"], int(part.get("Size", 0)))
+        next_marker = int(response.get("NextPartNumberMarker") or 0)
+        # A server that says "truncated" without moving the marker on would loop for ever.
+        if not response.get("IsTruncated") or next_marker <= marker:
             return parts
-        marker = response.get("NextPartNumberMarker", 0)
+        marker = next_marker
+
+
+def multipart_list_parts(conn: Endpoint, bucket: str, key: str, upload_id: str) -> dict[int, str]:
+    return {number: part.etag for number, part in multipart_parts(conn, bucket, key, upload_id).items()}
+
+
+def multipart_presign_part(conn: Endpoint, bucket: str, key: str, upload_id: str, number: int, *,
+                           expires: int) -> str:
+    """A URL the browser can PUT one part's bytes to, straight to the endpoint (signed locally)."""
+    params = {"Bucket": bucket, "Key": key, "UploadId": upload_id, "PartNumber": number}
+    try:
+        return client(conn).generate_presigned_url("upload_part", Params=params, ExpiresIn=expires)
+    except Exception as exc:  # noqa: BLE001
+        raise translate(exc, what=f"{key} part {number}") from exc
 
 
 def multipart_complete(

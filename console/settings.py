@@ -250,6 +250,18 @@ UPLOAD_CHUNK_BYTES = int(env("CONSOLE_UPLOAD_CHUNK_BYTES", str(8 * 1024 * 1024))
 UPLOAD_PART_BYTES = int(env("CONSOLE_UPLOAD_PART_BYTES", str(8 * 1024 * 1024)))
 UPLOAD_STAGING_DIR = Path(env("CONSOLE_STAGING_DIR", str(VAR_DIR / "staging")))
 UPLOAD_STALE_HOURS = int(env("CONSOLE_UPLOAD_STALE_HOURS", "24"))
+# The browser keeps up to this many parts in flight (it starts lower and climbs while the
+# link keeps up); the no-JavaScript route's worker sends this many at once.
+UPLOAD_CONCURRENCY = int(env("CONSOLE_UPLOAD_CONCURRENCY", "8"))
+UPLOAD_WORKER_CONCURRENCY = int(env("CONSOLE_UPLOAD_WORKER_CONCURRENCY", "8"))
+# One part forwarded by the console to the endpoint may take this long (its bytes, not a
+# page: the 10 s rule for pages does not fit a part of megabytes on a slow link).
+UPLOAD_PART_TIMEOUT = float(env("CONSOLE_UPLOAD_PART_TIMEOUT", "60"))
+# Off: every part goes through the console, even where the bucket's CORS would allow the
+# browser to send it straight to the endpoint.
+UPLOAD_DIRECT_ROUTE = env_bool("CONSOLE_UPLOAD_DIRECT_ROUTE", True)
+# How long a presigned part URL of the direct route stays valid.
+UPLOAD_SIGN_SECONDS = int(env("CONSOLE_UPLOAD_SIGN_SECONDS", "900"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_CHUNK_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 BROWSER_PAGE_SIZE = int(env("CONSOLE_BROWSER_PAGE_SIZE", "100"))

@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from buckets import gateway
@@ -47,13 +46,15 @@ def worker_env(tmp_path, settings):
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
     settings.UPLOAD_STAGING_DIR = tmp_path / "staging"
     settings.UPLOAD_PART_BYTES = 5 * MB
-    settings.UPLOAD_CHUNK_BYTES = 4 * MB
     env = dict(os.environ)
     env.update({
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CONSOLE_STAGING_DIR": str(settings.UPLOAD_STAGING_DIR),
         "CONSOLE_UPLOAD_PART_BYTES": str(5 * MB),
+        # Few parts at once, so the throttled endpoint keeps a staged upload going long
+        # enough to kill its worker in the middle.
+        "CONSOLE_UPLOAD_WORKER_CONCURRENCY": "2",
         "CONSOLE_BROKER_VISIBILITY_TIMEOUT": os.environ.get("CONSOLE_BROKER_VISIBILITY_TIMEOUT", "4"),
         # A short lease and a beat that looks for lapsed leases every second, so a killed
         # worker's job is handed over within seconds (production: 60 s and 30 s).
@@ -148,16 +149,27 @@ class SlowProxy:
         self.server.close()
 
 
-def stage_upload(client, connection, bucket, key: str, data: bytes) -> int:
-    start = client.post(reverse("upload_start", args=[connection.pk, bucket]), {"key": key, "size": len(data)})
-    job_id = start.json()["job"]
-    chunk = settings.UPLOAD_CHUNK_BYTES
-    for offset in range(0, len(data), chunk):
-        client.post(reverse("upload_chunk", args=[connection.pk, bucket, job_id]) + f"?offset={offset}",
-                    data[offset : offset + chunk], content_type="application/octet-stream")
-    finish = client.post(reverse("upload_finish", args=[connection.pk, bucket, job_id]))
+def send_upload(client, connection, bucket, key: str, data: bytes) -> int:
+    """The browser's part protocol (static/console/uploads.js): start, parts, finish."""
+    plan = client.post(reverse("upload_start", args=[connection.pk, bucket]), {"key": key, "size": len(data)}).json()
+    size = plan["part_size"]
+    for number in range(1, plan["part_count"] + 1):
+        sent = client.post(plan["part_url"] + f"?n={number}", data[(number - 1) * size : number * size],
+                           content_type="application/octet-stream")
+        assert sent.status_code == 200, sent.content
+    finish = client.post(plan["finish_url"])
     assert finish.status_code == 200, finish.content
-    return job_id
+    return plan["job"]
+
+
+def stage_upload(client, connection, bucket, key: str, data: bytes) -> int:
+    """The form upload without JavaScript: the file is staged and a worker sends its parts."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(reverse("upload", args=[connection.pk, bucket]),
+                           {"prefix": "", "files": SimpleUploadedFile(key, data)})
+    assert response.status_code == 302
+    return Job.objects.get(kind="upload", key=key).pk
 
 
 def wait_for(predicate, timeout: float, what: str):
@@ -173,7 +185,7 @@ def wait_for(predicate, timeout: float, what: str):
 def test_a_worker_runs_an_upload_job_to_the_end(login, editor, connection, bucket, workers):
     workers.start()
     data = os.urandom(11 * MB)
-    job_id = stage_upload(login(editor), connection, bucket, "worker/big.bin", data)
+    job_id = send_upload(login(editor), connection, bucket, "worker/big.bin", data)
     job = wait_for(lambda: Job.objects.filter(pk=job_id, state__in=[JobState.SUCCEEDED, JobState.FAILED]).first(), 60, "the job")
     assert job.state == JobState.SUCCEEDED, job.error
     assert job.bytes_done == len(data)
@@ -183,7 +195,7 @@ def test_a_worker_runs_an_upload_job_to_the_end(login, editor, connection, bucke
 def test_the_progress_fragment_stops_polling_when_the_job_ends(login, editor, connection, bucket, workers):
     workers.start()
     client = login(editor)
-    job_id = stage_upload(client, connection, bucket, "poll.bin", os.urandom(6 * MB))
+    job_id = send_upload(client, connection, bucket, "poll.bin", os.urandom(6 * MB))
     wait_for(lambda: Job.objects.get(pk=job_id).finished, 60, "the job")
     response = client.get(reverse("job_detail", args=[job_id]), HTTP_HX_REQUEST="true")
     assert response.status_code == 286  # htmx's "stop polling"
@@ -232,9 +244,8 @@ def test_a_folder_delete_runs_as_a_bulk_job(login, editor, connection, bucket, w
 
 
 @pytest.mark.browser
-def test_a_large_file_dropped_in_the_browser_travels_in_chunks_through_a_worker(browser_page, editor, connection, bucket, workers, settings):
+def test_a_large_file_dropped_in_the_browser_travels_in_parts_through_a_worker(browser_page, editor, connection, bucket, workers, settings):
     settings.UPLOAD_DIRECT_MAX_BYTES = 1 * MB
-    settings.UPLOAD_CHUNK_BYTES = 2 * MB
     workers.start()
     data = os.urandom(7 * MB + 5)
     page = browser_page(editor)

@@ -22,7 +22,7 @@ from ..forms import FolderForm
 from ..jobs.delete import delete_prefix_job_create
 from ..models import Role
 from .common import breadcrumbs, parent_prefix, s3_error_response, url_with
-from .uploads import encryption_choices
+from .uploads import allow_direct_uploads, encryption_choices
 
 # Served inline (for previews) only these, and only sandboxed; everything else downloads.
 INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp"}
@@ -74,7 +74,8 @@ def browse(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
         return render(request, "buckets/browse.html#rows", context)
     if request.htmx and request.htmx.target == "listing":
         return render(request, "buckets/browse.html#listing", context)
-    return render(request, "buckets/browse.html", context)
+    response = render(request, "buckets/browse.html", context)
+    return allow_direct_uploads(response, target) if context["can_edit"] else response
 
 
 @require_GET

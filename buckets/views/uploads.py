@@ -1,19 +1,31 @@
-"""Uploads: small files in one PUT, large files in chunks that become an upload job."""
+"""Uploads: small files in one PUT; large files as S3 multipart uploads the browser feeds
+part by part (see buckets/jobs/upload.py for the protocol).
+
+Every JSON endpoint here answers JSON for every error, so the browser's code can tell a
+permanent refusal (4xx: stop) from a passing fault (5xx: retry) without parsing pages.
+"""
 
 from __future__ import annotations
 
+import fnmatch
+import functools
 import mimetypes
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .. import audit, encryption, gateway, jobs, names
-from ..access import get_bucket
-from ..jobs import upload as staged
+from ..access import BucketAccess, get_bucket
+from ..jobs import upload as uploads
+from ..jobs.upload import UploadRoute
 from ..models import Job, JobKind, Role
 from .common import url_with
 
@@ -23,6 +35,32 @@ def encryption_choices(target) -> encryption.Choices:
     return encryption.upload_choices(connection.provider, target.bucket_type,
                                      overrides=connection.detected_features or None,
                                      allow_api_only=target.access.team.allow_api_only)
+
+
+def json_errors(view):
+    """Turn every refusal of a JSON upload endpoint into JSON with a sentence."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return JsonResponse({"error": "You are signed out; sign in again and choose the file again."}, status=403)
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            return JsonResponse({"error": "No such upload, bucket or connection (or it is not yours)."}, status=404)
+        except PermissionDenied as exc:
+            return JsonResponse({"error": str(exc) or "You may not upload here."}, status=403)
+        except uploads.UploadClosed as exc:
+            return JsonResponse({"error": str(exc), "cancelled": exc.cancelled, "closed": True}, status=409)
+        except uploads.PartRefused as exc:
+            return JsonResponse({"error": str(exc)}, status=413 if exc.too_large else 400)
+        except jobs.BrokerUnavailable as exc:
+            return JsonResponse({"error": str(exc)}, status=503)
+        except gateway.S3Error as exc:
+            # 5xx and time-outs are worth another try (the browser retries them); the rest is final.
+            return JsonResponse({"error": str(exc)}, status=exc.status if 400 <= exc.status < 600 else 502)
+
+    return wrapper
 
 
 @dataclass
@@ -49,7 +87,7 @@ def _guess_type(name: str, declared: str) -> str:
 
 @require_POST
 def upload(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    """The form upload: small files go to S3 in one PUT, large ones become upload jobs."""
+    """The form upload: small files go to S3 in one PUT, large ones are staged as jobs."""
     target = get_bucket(request, connection_id, bucket, Role.EDITOR)
     prefix = request.POST.get("prefix", "")
     files = request.FILES.getlist("files")
@@ -70,15 +108,7 @@ def upload(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
             continue
         content_type = _guess_type(uploaded.name, uploaded.content_type or "")
         if uploaded.size > settings.UPLOAD_DIRECT_MAX_BYTES:
-            job = staged.upload_job_create(
-                team=target.access.team, user=request.user, connection=target.connection,
-                bucket=bucket, key=key, size=uploaded.size, content_type=content_type, encryption=chosen,
-            )
-            staged.upload_job_stage_file(job, uploaded)
-            queued = _enqueue(job)
-            audit.record(request, "object.upload", connection=target.connection, bucket=bucket, key=key, size=uploaded.size, job=job.pk)
-            results.append({"key": key, "ok": True, "job": job,
-                            "message": f"Queued as job #{job.pk}" if queued else f"Saved as job #{job.pk}; {queued.problem}"})
+            results.append(_stage(request, target, key, uploaded, content_type, chosen))
             continue
         try:
             gateway.put_object(target.connection, bucket, key, uploaded, content_type=content_type,
@@ -92,70 +122,188 @@ def upload(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
     if not files and not results:
         results.append({"key": "", "ok": False, "message": "Choose at least one file."})
     if request.htmx or request.headers.get("Accept") == "application/json":
-        return JsonResponse({"results": [{k: v for k, v in r.items() if k != "job"} for r in results]},
-                            status=200 if all(r["ok"] for r in results) else 400)
+        status = 200 if all(r["ok"] for r in results) else max(r.get("status", 400) for r in results if not r["ok"])
+        return JsonResponse({"results": [{k: v for k, v in r.items() if k in ("key", "ok", "message")} for r in results]},
+                            status=status)
     for r in results:
         (messages.success if r["ok"] else messages.error)(request, f"{r['key'] or 'Upload'}: {r['message']}")
     return redirect(url_with("browse", connection_id, bucket, prefix=prefix))
 
 
-@require_POST
-def upload_start(request: HttpRequest, connection_id: int, bucket: str) -> JsonResponse:
-    """Announce a large file; its bytes follow in chunks to `upload_chunk`."""
-    target = get_bucket(request, connection_id, bucket, Role.EDITOR)
-    key = request.POST.get("key", "")
-    problem = names.key_problem(key)
+def _stage(request: HttpRequest, target: BucketAccess, key: str, uploaded, content_type: str, chosen) -> dict:
+    """A large file of the no-JavaScript form: staged with its space reserved, then a job."""
+    job = uploads.staged_job_create(team=target.access.team, user=request.user, connection=target.connection,
+                                    bucket=target.bucket, key=key, size=uploaded.size, content_type=content_type,
+                                    encryption=chosen)
     try:
-        size = int(request.POST.get("size", ""))
-    except ValueError:
-        size = -1
-    if problem or size <= 0:
-        return JsonResponse({"error": problem or "The file size is missing."}, status=400)
+        uploads.staged_file_write(job, uploaded)
+    except uploads.StagingFull as exc:
+        jobs.job_discard(job, message="Not staged: the staging disk is full")
+        return {"key": key, "ok": False, "message": exc.strerror, "status": 507}
+    queued = _enqueue(job)
+    audit.record(request, "object.upload", connection=target.connection, bucket=target.bucket, key=key,
+                 size=uploaded.size, job=job.pk)
+    return {"key": key, "ok": True,
+            "message": f"Queued as job #{job.pk}" if queued else f"Saved as job #{job.pk}; {queued.problem}"}
+
+
+# --- the large-file protocol -------------------------------------------------------------------
+
+
+def _origin_allowed(pattern: str, origin: str) -> bool:
+    return pattern == "*" or fnmatch.fnmatchcase(origin.lower(), pattern.lower().replace("[", "[[]"))
+
+
+def upload_route(target: BucketAccess, origin: str, chosen: encryption.Encryption) -> UploadRoute:
+    """DIRECT when the bucket's CORS lets this console's origin PUT parts to the endpoint."""
+    if not settings.UPLOAD_DIRECT_ROUTE or chosen.customer_key or not origin:
+        return UploadRoute.PROXY  # an SSE-C key must never be handed to the browser's URLs
+    endpoint = urlsplit(target.connection.endpoint_url)
+    if urlsplit(origin).scheme == "https" and endpoint.scheme != "https":
+        return UploadRoute.PROXY  # the browser blocks http requests from an https page
     try:
-        chosen = encryption.parse(request.POST, encryption_choices(target))
-    except encryption.EncryptionRefused as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    if size > staged.disk_free_bytes() - 512 * 1024 * 1024:
-        return JsonResponse({"error": "The console's staging disk has no room for this file now."}, status=507)
-    job = staged.upload_job_create(
-        team=target.access.team, user=request.user, connection=target.connection, bucket=bucket,
-        key=key, size=size, content_type=_guess_type(key, request.POST.get("content_type", "")),
-        encryption=chosen,
-    )
-    return JsonResponse({"job": job.pk, "chunk": settings.UPLOAD_CHUNK_BYTES})
+        config = gateway.get_config(target.connection, "get_bucket_cors", Bucket=target.bucket, what="CORS") or {}
+    except gateway.S3Error:
+        return UploadRoute.PROXY  # cannot tell: the console's own route always works
+    for rule in config.get("CORSRules", []):
+        methods = {m.upper() for m in rule.get("AllowedMethods", [])}
+        if "PUT" in methods and any(_origin_allowed(p, origin) for p in rule.get("AllowedOrigins", [])):
+            return UploadRoute.DIRECT
+    return UploadRoute.PROXY
+
+
+def direct_upload_origin(target: BucketAccess) -> str:
+    """The origin the browser PUTs parts to on the direct route, for the page's CSP."""
+    url = gateway.multipart_presign_part(target.connection, target.bucket, "k", "u", 1, expires=60)
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def allow_direct_uploads(response: HttpResponse, target: BucketAccess) -> HttpResponse:
+    """Let the page's script reach the endpoint (the direct route) under the strict CSP."""
+    if not settings.UPLOAD_DIRECT_ROUTE:
+        return response
+    try:
+        origin = direct_upload_origin(target)
+    except gateway.S3Error:
+        return response
+    policy = dict(settings.SECURE_CSP)
+    policy["connect-src"] = [*policy.get("connect-src", []), origin]
+    response._csp_config = policy  # what django.views.decorators.csp.csp_override sets
+    return response
 
 
 def _upload_job(request: HttpRequest, connection_id: int, bucket: str, job_id: int) -> Job:
     target = get_bucket(request, connection_id, bucket, Role.EDITOR)
-    return get_object_or_404(Job, pk=job_id, kind=JobKind.UPLOAD, connection=target.connection, bucket=bucket,
-                             team=target.access.team)
+    return get_object_or_404(Job.objects.select_related("connection"), pk=job_id, kind=JobKind.UPLOAD,
+                             connection=target.connection, bucket=bucket, team=target.access.team)
 
 
+def _job_urls(job: Job) -> dict:
+    base = (job.connection_id, job.bucket, job.pk)
+    return {"part_url": reverse("upload_part", args=base), "sign_url": reverse("upload_sign", args=base),
+            "finish_url": reverse("upload_finish", args=base), "progress_url": reverse("job_detail", args=[job.pk]),
+            "cancel_url": reverse("job_cancel", args=[job.pk])}
+
+
+def _int(value: str | None, what: str) -> int:
+    text = (value or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise uploads.PartRefused(f"The {what} must be a whole number.")
+    return int(text)
+
+
+@login_not_required  # json_errors answers a signed-out browser in JSON, not with a redirect
 @require_POST
-def upload_chunk(request: HttpRequest, connection_id: int, bucket: str, job_id: int) -> JsonResponse:
-    job = _upload_job(request, connection_id, bucket, job_id)
+@json_errors
+def upload_start(request: HttpRequest, connection_id: int, bucket: str) -> JsonResponse:
+    """Create the multipart upload (or find the same file's, to resume) and say how to send it."""
+    target = get_bucket(request, connection_id, bucket, Role.EDITOR)
+    key = request.POST.get("key", "")
+    if problem := names.key_problem(key):
+        return JsonResponse({"error": problem}, status=400)
+    size = _int(request.POST.get("size"), "file size")
+    if size <= 0:
+        return JsonResponse({"error": "The file is empty; empty files go through the form upload."}, status=400)
     try:
-        offset = int(request.GET.get("offset", ""))
-        received = staged.upload_job_write_chunk(job, offset, request.body)
-    except ValueError as exc:
+        chosen = encryption.parse(request.POST, encryption_choices(target))
+    except encryption.EncryptionRefused as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    return JsonResponse({"received": received})
+    fingerprint = request.POST.get("fingerprint", "")[:500]
+    job = None
+    if (resume := request.POST.get("resume", "")).isascii() and resume.isdigit() and len(resume) < 18:
+        job = uploads.upload_resumable(job_id=int(resume), user=request.user, connection=target.connection,
+                                       bucket=bucket, key=key, size=size, fingerprint=fingerprint, encryption=chosen)
+    stored: dict[int, int] = {}
+    if job is not None:
+        try:
+            stored = uploads.upload_stored_parts(job)
+        except gateway.NotFound:
+            jobs.job_discard(job, message="Its multipart upload was gone; started again")
+            job = None
+    if job is None:
+        route = upload_route(target, request.headers.get("Origin", ""), chosen)
+        job = uploads.upload_begin(team=target.access.team, user=request.user, connection=target.connection,
+                                   bucket=bucket, key=key, size=size, encryption=chosen, route=route,
+                                   content_type=_guess_type(key, request.POST.get("content_type", "")),
+                                   fingerprint=fingerprint)
+    route = UploadRoute(job.params["route"])
+    return JsonResponse({
+        "job": job.pk, "route": route.value, "route_label": route.label, "resumed": bool(stored),
+        "part_size": job.params["part_size"], "part_count": job.params["part_count"],
+        "parts": {str(n): s for n, s in sorted(stored.items())}, "concurrency": settings.UPLOAD_CONCURRENCY,
+        **_job_urls(job),
+    })
 
 
+@login_not_required
 @require_POST
-def upload_finish(request: HttpRequest, connection_id: int, bucket: str, job_id: int) -> JsonResponse:
+@json_errors
+def upload_part(request: HttpRequest, connection_id: int, bucket: str, job_id: int) -> JsonResponse:
+    """One part's bytes (the request body, at most one part) forwarded as one UploadPart."""
     job = _upload_job(request, connection_id, bucket, job_id)
-    received = int(job.params.get("received", 0))
-    if received != job.bytes_total:
-        return JsonResponse({"error": f"Only {received} of {job.bytes_total} bytes arrived."}, status=400)
-    audit.record(request, "object.upload", connection=job.connection, bucket=bucket, key=job.key, size=job.bytes_total, job=job.pk)
+    number = _int(request.GET.get("n"), "part number")
+    length = _int(request.headers.get("Content-Length"), "Content-Length")
+    # request.read, not request.body: the part never has to fit Django's form-body limit.
+    etag = uploads.upload_part_receive(job, number, length, request.read)
+    return JsonResponse({"part": number, "etag": etag.strip('"')})
+
+
+@login_not_required
+@require_POST
+@json_errors
+def upload_sign(request: HttpRequest, connection_id: int, bucket: str, job_id: int) -> JsonResponse:
+    """Presigned part URLs for the direct route, a batch at a time."""
+    job = _upload_job(request, connection_id, bucket, job_id)
+    numbers = [_int(n, "part number") for n in request.POST.getlist("n")]
+    received = _int(request.POST.get("received") or "0", "byte count")
+    urls = uploads.upload_parts_sign(job, numbers, received=received)
+    return JsonResponse({"urls": {str(n): url for n, url in urls.items()}})
+
+
+@login_not_required
+@require_POST
+@json_errors
+def upload_finish(request: HttpRequest, connection_id: int, bucket: str, job_id: int) -> JsonResponse:
+    """Refuse while parts are missing (naming them); else a worker completes the upload."""
+    job = _upload_job(request, connection_id, bucket, job_id)
+    urls = {"job": job.pk, "progress_url": reverse("job_detail", args=[job.pk])}
+    first = job.queued_at is None
     try:
-        jobs.job_enqueue(job)
+        uploads.upload_finish_request(job)
+    except uploads.PartsMissing as exc:
+        return JsonResponse({"error": str(exc), "missing": exc.missing, **urls}, status=409)
     except jobs.BrokerUnavailable as exc:
-        return JsonResponse({"error": str(exc), "job": job.pk, "progress_url": url_with("job_detail", job.pk)}, status=503)
-    return JsonResponse({"job": job.pk, "progress_url": url_with("job_detail", job.pk)})
+        _audit_finish(request, job)
+        return JsonResponse({"error": str(exc), "queued": True, **urls}, status=503)
+    if first:
+        _audit_finish(request, job)
+    return JsonResponse(urls)
 
 
+def _audit_finish(request: HttpRequest, job: Job) -> None:
+    audit.record(request, "object.upload", connection=job.connection, bucket=job.bucket, key=job.key,
+                 size=job.bytes_total, job=job.pk)
 
 
 @require_POST
@@ -166,5 +314,3 @@ def discard_upload(request: HttpRequest, connection_id: int, bucket: str, job_id
     except jobs.JobRefused as exc:
         messages.error(request, str(exc))
     return redirect("job_detail", job.pk)
-
-
