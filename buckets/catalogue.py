@@ -285,6 +285,14 @@ CONSTRAINT_DEFAULTS: dict[str, object] = {
     "website_redirects": "console",
     "website_cdn": True,
     "list_objects_v1": True,
+    # How the endpoint applies lifecycle rules where it differs from AWS's documentation
+    # (buckets/lifecycle.py predicts with these; the preview warns where a filter is ignored).
+    "lifecycle_size_filters": True,
+    "lifecycle_days_remove_expired_delete_markers": True,
+    "lifecycle_transition_min_bytes": 0,
+    # The provider document's own words on replication, quoted beside every refusal.
+    "replication_sentence": "",
+    "replication_filters": ("prefix", "tag"),
     # S3's own bucket policy limit (AWS: 20 KB); a provider documenting another says so.
     "policy_max_bytes": 20 * 1024,
 }
@@ -395,6 +403,14 @@ _IONOS_ROWS: dict[str, tuple[_Cell, _Cell]] = {
 # "Server-side encryption is used by default in the web interface" (IONOS_SOURCE).
 _IONOS_SSE = {"sse_modes": ("SSE-S3",), "sse_c": "api_only", "sse_default": "SSE-S3"}
 
+# The document's replication row, word for word (quoted beside every refusal).
+_IONOS_REPLICATION_CONTRACT = (
+    "Cross-regional bucket replication is not supported for contract-owned buckets but will be "
+    "available soon. You can only replicate user-owned buckets to contract-owned buckets. This "
+    "function is supported both through the DCD and the API."
+)
+_IONOS_REPLICATION_USER = "Yes, intraregional and cross-regional replication are supported."
+
 IONOS = Provider(
     id="ionos",
     label="IONOS Object Storage",
@@ -432,6 +448,7 @@ IONOS = Provider(
             "acl_logging_group_grantee": False,
             "replication_cross_region": False,
             "replication_target_types": ("contract-owned",),
+            "replication_sentence": _IONOS_REPLICATION_CONTRACT,
             **_IONOS_SSE,
             "website_redirects": "api_only",
             # IONOS documents bucket policies up to 1 MB for contract-owned buckets.
@@ -444,6 +461,7 @@ IONOS = Provider(
             "acl_logging_group_grantee": True,
             "replication_cross_region": True,
             "replication_target_types": ("user-owned", "contract-owned"),
+            "replication_sentence": _IONOS_REPLICATION_USER,
             **_IONOS_SSE,
             "website_redirects": "console",
             # ... and up to 20 KB for user-owned buckets, as AWS.
@@ -520,6 +538,8 @@ DIGITALOCEAN = Provider(
             "upload_part_copy_cross_region": False,
             "lifecycle_tag_filters": False,
             "lifecycle_actions": ("expiration", "abort_incomplete_multipart_upload"),
+            # Replication is not a row of the table; the table ends with this one.
+            "replication_sentence": "Unsupported S3 operations return a standard NotImplemented error.",
             "logging_target_must_differ": True,
             "sse_modes": ("SSE-C",),
             "sse_c": "console",
@@ -580,6 +600,8 @@ AWS = Provider(
             "sse_c": "console",
             "lifecycle_actions": ALL_LIFECYCLE_ACTIONS,
             "policy_max_bytes": 20 * 1024,
+            # Since September 2024 S3 does not transition objects smaller than 128 KB by default.
+            "lifecycle_transition_min_bytes": 128 * 1024,
         },
     },
     source=AWS_SOURCE,
@@ -700,6 +722,12 @@ CEPH = Provider(
             "copy_sse_c_objects": False,
             "notifications_clear_with_empty_put": False,
             "select_dialect": "rgw",
+            # Measured with a 10-second lifecycle day: an And{Prefix, ObjectSizeGreaterThan}
+            # rule expired the 1- and 2-byte objects under the prefix too, and a delete marker
+            # whose only version was gone stayed under an Expiration Days rule.
+            "lifecycle_size_filters": False,
+            "lifecycle_days_remove_expired_delete_markers": False,
+            "replication_sentence": "RGW 16.2 answers PutBucketReplication with 405 MethodNotAllowed (measured).",
         },
     },
     source=CEPH_SOURCE,

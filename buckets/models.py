@@ -163,6 +163,8 @@ class JobKind(models.TextChoices):
     MOVE = "move", "Move"
     ABORT_UPLOADS = "abort_uploads", "Abort incomplete uploads"
     BUCKET_SIZE = "bucket_size", "Measure size"
+    LIFECYCLE_PREVIEW = "lifecycle_preview", "Lifecycle preview"
+    REPLICATION_SETUP = "replication_setup", "Set up replication"
 
 
 class Job(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import account, bucketlist, connections, jobs, objects, uploads
+from .views import account, bucketlist, connections, jobs, management, objects, uploads
 from .views import object_edit as object_edit_views
 from .views import bulk as bulk_views
 
@@ -43,6 +43,12 @@ urlpatterns = [
     path(bucket + "multipart/", bulk_views.multipart_uploads, name="multipart_uploads"),
     path(bucket + "multipart/abort/", bulk_views.multipart_abort, name="multipart_abort"),
     path(bucket + "size/", bulk_views.bucket_size, name="bucket_size"),
+    path(bucket + "lifecycle/preview/", management.lifecycle_preview_start, name="lifecycle_preview_start"),
+    path(bucket + "lifecycle/preview/<int:job_id>/", management.lifecycle_preview, name="lifecycle_preview"),
+    path(bucket + "lifecycle/preview/<int:job_id>/csv/", management.lifecycle_preview_csv,
+         name="lifecycle_preview_csv"),
+    path(bucket + "replication/setup/", management.replication_setup, name="replication_setup"),
+    path(bucket + "replication/setup/<int:job_id>/", management.replication_result, name="replication_result"),
     path("jobs/", jobs.job_list, name="jobs"),
     path("jobs/<int:job_id>/failures.csv", jobs.job_failures_csv, name="job_failures_csv"),
     path("jobs/<int:job_id>/retry-failed/", jobs.job_retry_failed, name="job_retry_failed"),
