@@ -5,11 +5,14 @@ embedded run (`make run`): SQLite, a broker that needs no service, and the embed
 server on loopback. Production sets CONSOLE_EMBEDDED=0 and the rest from the environment.
 """
 
+import logging
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from django.utils.csp import CSP
+
+from buckets import logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -77,6 +80,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "health_check",
+    "django_structlog",
     "buckets",
 ]
 
@@ -87,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # One log line per request, after sign-in so it knows the user (buckets/logs.py).
+    "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "buckets.middleware.IdleTimeoutMiddleware",
     "buckets.middleware.S3BudgetMiddleware",
@@ -320,24 +326,13 @@ HEALTH_WORKER_PING_SECONDS = float(env("CONSOLE_HEALTH_WORKER_PING_SECONDS", "1"
 HEALTH_STAGING_MAX_USED_PERCENT = float(env("CONSOLE_HEALTH_STAGING_MAX_USED_PERCENT", "95"))
 HEALTH_STAGING_MIN_FREE_MB = int(env("CONSOLE_HEALTH_STAGING_MIN_FREE_MB", "1024"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "buckets.logredact.RedactSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": env("CONSOLE_LOG_LEVEL", "INFO")},
-    "loggers": {
-        # botocore logs request headers (signatures) at DEBUG: never let it go below INFO.
-        "botocore": {"level": "WARNING"},
-        "boto3": {"level": "WARNING"},
-        "urllib3": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
-    },
-}
+# Logs (buckets/logs.py): one line per request and per job step; plain for `make run`, JSON
+# lines otherwise, secrets blanked.
+LOG_FORMAT = env("CONSOLE_LOG_FORMAT", "") or ("plain" if EMBEDDED else "json")
+LOGGING = logs.logging_config(LOG_FORMAT, env("CONSOLE_LOG_LEVEL", "INFO"))
+logs.connect_signals()
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG  # the finished line is enough
+DJANGO_STRUCTLOG_CELERY_ENABLED = True  # a job's lines carry the request_id that started it
+DJANGO_STRUCTLOG_CELERY_DEFAULT_LOG_LEVEL = logging.DEBUG  # job_step lines say more
+# Workers log through LOGGING too, instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -13,7 +13,11 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from buckets import health
 from buckets.models import Role
-from tests.test_worker import worker_env, workers  # noqa: F401 - fixtures
+from tests import test_worker
+
+# The worker fixtures of tests/test_worker.py (a real Celery worker on Redis).
+worker_env = test_worker.worker_env
+workers = test_worker.workers
 
 JSON = {"HTTP_ACCEPT": "application/json"}
 

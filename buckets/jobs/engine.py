@@ -34,7 +34,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .. import gateway
+from .. import gateway, logs
 from ..models import ACTIVE_STATES, Job, JobFailure, JobKind, JobState
 
 log = logging.getLogger(__name__)
@@ -198,6 +198,7 @@ def job_claim(job_id: int) -> JobRun | None:
     if not won:
         return None
     job = Job.objects.select_related("connection", "team", "user").get(pk=job_id)
+    logs.job_step(job, JobState.RUNNING)  # the log line of this step (buckets/logs.py)
     return JobRun(job, token)
 
 
@@ -251,7 +252,10 @@ def _finish(run: JobRun, state: str, *, message: str | None = None, error: str =
         fields["message"] = message
     if (params := _scrub_params(run.job.pk, state)) is not None:
         fields["params"] = params
-    return bool(run._mine().update(**fields))
+    ended = bool(run._mine().update(**fields))
+    if ended:
+        logs.job_step(run.job, state, error=error)
+    return ended
 
 
 def _end_unowned(job: Job, state: str, message: str, error: str = "") -> bool:
@@ -263,6 +267,8 @@ def _end_unowned(job: Job, state: str, message: str, error: str = "") -> bool:
     if (params := _scrub_params(job.pk, state)) is not None:
         fields["params"] = params
     ended = bool(Job.objects.filter(free, pk=job.pk).update(**fields))
+    if ended:
+        logs.job_step(job, state, error=error)
     if ended and state == JobState.CANCELLED:
         _cleanup(job)
     return ended
