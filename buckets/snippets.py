@@ -21,6 +21,7 @@ class _Ctx:
     bucket: str
     region: str
     key: str
+    select_dialect: str = "aws"
 
     @property
     def b(self) -> str:  # bucket, shell-quoted
@@ -520,16 +521,14 @@ def _s_accelerate(c: _Ctx) -> tuple[str, str]:
 
 
 def _s_object_query(c: _Ctx) -> tuple[str, str]:
-    sql = "SELECT * FROM S3Object s LIMIT 10"
-    input_ser = {"CSV": {"FileHeaderInfo": "USE"}, "CompressionType": "NONE"}
+    # Each provider's own dialect, and nothing about any other provider's.
+    sql = "select * from stdin;" if c.select_dialect == "rgw" else "SELECT * FROM S3Object s LIMIT 10"
+    input_ser = {"CSV": {"FileHeaderInfo": "NONE" if c.select_dialect == "rgw" else "USE"}, "CompressionType": "NONE"}
     output_ser = {"CSV": {}}
-    cli = "\n".join([
-        "# Ceph RGW 16.2 wants its own dialect instead: select * from stdin;",
-        f"aws s3api select-object-content --bucket {c.b} --key {c.k} "
-        f"--expression {shlex.quote(sql)} --expression-type SQL "
-        f"--input-serialization {_j(input_ser)} --output-serialization {_j(output_ser)} "
-        f"result.csv{c.tail}",
-    ])
+    cli = (f"aws s3api select-object-content --bucket {c.b} --key {c.k} "
+           f"--expression {shlex.quote(sql)} --expression-type SQL "
+           f"--input-serialization {_j(input_ser)} --output-serialization {_j(output_ser)} "
+           f"result.csv{c.tail}")
     py = c.py("\n".join([
         "answer = s3.select_object_content(",
         f"    Bucket={c.bucket!r}, Key={c.key!r}, Expression={sql!r}, ExpressionType='SQL',",
@@ -579,7 +578,7 @@ _SNIPPETS: dict[str, Callable[[_Ctx], tuple[str, str]]] = {
 
 
 def api_snippets(
-    feature_id: str, *, endpoint: str, bucket: str, region: str, key: str = ""
+    feature_id: str, *, endpoint: str, bucket: str, region: str, key: str = "", select_dialect: str = "aws"
 ) -> dict[str, str]:
     """Ready-to-run AWS CLI and boto3 code for the feature against this endpoint and bucket.
 
@@ -588,6 +587,7 @@ def api_snippets(
     """
     if feature_id not in _SNIPPETS:
         raise KeyError(f"unknown feature {feature_id!r}")
-    ctx = _Ctx(endpoint=endpoint, bucket=bucket, region=region, key=key or "example.txt")
+    ctx = _Ctx(endpoint=endpoint, bucket=bucket, region=region, key=key or "example.txt",
+               select_dialect=select_dialect)
     cli, py = _SNIPPETS[feature_id](ctx)
     return {"aws": cli, "boto3": py}

@@ -3,7 +3,7 @@
 from celery import shared_task
 from celery.signals import worker_ready
 
-from . import jobs
+from . import jobs, query
 from .jobs import upload
 
 
@@ -20,6 +20,11 @@ def recover_jobs() -> dict:
 @shared_task
 def sweep_stale_uploads() -> dict:
     return upload.sweep_stale_uploads()
+
+
+@shared_task
+def sweep_query_results() -> int:
+    return query.sweep_query_results()
 
 
 @worker_ready.connect

@@ -1,8 +1,8 @@
 from django.urls import include, path
 
-from .views import account, bucketlist, connections, jobs, management, objects, uploads
-from .views import object_edit as object_edit_views
+from .views import account, bucketlist, connections, jobs, management, objects, query, uploads
 from .views import bulk as bulk_views
+from .views import object_edit as object_edit_views
 
 bucket = "c/<int:connection_id>/b/<str:bucket>/"
 
@@ -36,6 +36,9 @@ urlpatterns = [
     path(bucket + "versions/delete/", objects.delete_version, name="delete_version"),
     path(bucket + "object/metadata/", object_edit_views.object_metadata, name="object_metadata"),
     path(bucket + "object/retention/", object_edit_views.object_retention, name="object_retention"),
+    path(bucket + "query/", query.object_query, name="object_query"),
+    path(bucket + "query/result/", query.object_query_page, name="object_query_page"),
+    path(bucket + "query/result.csv", query.object_query_csv, name="object_query_csv"),
     path(bucket + "bulk/transfer/", bulk_views.bulk_transfer, name="bulk_transfer"),
     path(bucket + "bulk/delete/", bulk_views.bulk_delete, name="bulk_delete"),
     path(bucket + "bulk/zip/", bulk_views.bulk_zip, name="bulk_zip"),

@@ -271,6 +271,10 @@ UPLOAD_SIGN_SECONDS = int(env("CONSOLE_UPLOAD_SIGN_SECONDS", "900"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_CHUNK_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 BROWSER_PAGE_SIZE = int(env("CONSOLE_BROWSER_PAGE_SIZE", "100"))
+# Object Query (S3 Select): result rows are kept here for paging and the CSV download (an
+# hour), on a volume web hosts share; reading one answer stops after this many seconds.
+QUERY_RESULT_DIR = Path(env("CONSOLE_QUERY_RESULT_DIR", str(VAR_DIR / "query-results")))
+QUERY_READ_SECONDS = float(env("CONSOLE_QUERY_READ_SECONDS", "8"))
 
 # Celery: with no broker configured, a filesystem transport that needs no service.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
@@ -306,6 +310,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-uploads": {"task": "buckets.tasks.sweep_stale_uploads", "schedule": 60 * 60},
+    "sweep-query-results": {"task": "buckets.tasks.sweep_query_results", "schedule": 15 * 60},
     "recover-jobs": {"task": "buckets.tasks.recover_jobs", "schedule": float(env("CONSOLE_JOB_RECOVER_SECONDS", "30"))},
 }
 # Publishing a job must fail fast when the broker is away (the user is told at once and
