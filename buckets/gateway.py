@@ -219,7 +219,7 @@ def translate(exc: Exception, *, what: str = "", feature_call: bool = False) -> 
 
 def wrong_keys(code: str) -> InvalidCredentials:
     return InvalidCredentials(
-        f"The access key or secret key is wrong: the endpoint rejected them ({code}). "
+        f"The endpoint rejected the access key or secret key ({code}): one of them is wrong. "
         "Check the connection's credentials.",
         code=code,
     )
@@ -556,7 +556,7 @@ def _run(conn: Endpoint, method: str, params: dict[str, Any], *, what: str, feat
         if _is_timeout(exc):
             # A call that had next to no time left says nothing about the endpoint.
             timed_out = time.monotonic() - started >= min(1.0, deadline.seconds / 2)
-            raise TimedOut(f"The endpoint did not answer within {deadline.seconds:g} s{subject}.",
+            raise TimedOut(f"The endpoint did not answer in time{subject}: nothing came within {deadline.seconds:g} s.",
                            code="Timeout") from exc
         raise translate(exc, what=what, feature_call=feature_call) from exc
     finally:

@@ -280,8 +280,8 @@ def install_connect_guard(
 
     Redirects cannot take a request elsewhere unchecked: botocore's HTTP layer
     calls urllib3 with ``Retry(False)``, so 3xx responses are returned rather
-    than followed, and the only re-sends to another host (the S3 region
-    redirector, retries) go through ``before-send`` again. Virtual-hosted
+    than followed; the gateway removes botocore's S3 region redirector and turns
+    every 3xx into an error, and retries go through ``before-send`` again. Virtual-hosted
     addressing sends to ``bucket.<endpoint host>``; that full host is what gets
     checked, so allowlisted endpoints should use path-style addressing.
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from buckets import gateway
 
-WRONG = "The access key or secret key is wrong"
+WRONG = "rejected the access key or secret key"
 
 
 @pytest.fixture(autouse=True)
