@@ -268,10 +268,20 @@ def metadata_set(*, connection: Connection, bucket: str, bucket_type: str, key: 
         raise EditRefused([refusal])
     acl = _acl_to_keep(connection, bucket, bucket_type, key)
     canned = acl_as_canned(acl) if acl is not None else ""
+    tags = _tags_to_keep(connection, bucket, bucket_type, key)
     version = gateway.copy_object_in_place(connection, bucket, key, source=source, headers=edit.headers,
                                            metadata=edit.metadata, customer_key=customer_key, acl=canned)
-    if acl is not None and not canned:
-        gateway.object_acl_restore(connection, bucket, key, acl)
+    try:
+        if acl is not None and not canned:
+            gateway.object_acl_restore(connection, bucket, key, acl)
+        if tags:
+            # RGW loses them on the copy; elsewhere this writes the same tags again.
+            gateway.object_tags_put(connection, bucket, key, [{"Key": k, "Value": v} for k, v in tags.items()],
+                                    version_id=version)
+    except gateway.S3Error as exc:
+        kept = ", ".join(f"{k}={v}" for k, v in tags.items()) if tags else "none"
+        raise type(exc)(f"The new headers were saved, but putting back the object's ACL and tags failed: {exc} "
+                        f"(its tags were: {kept}).", code=exc.code) from exc
     return version
 
 
@@ -302,6 +312,19 @@ def acl_as_canned(acl: dict) -> str:
             return ""
         others.add((grantee.get("URI", ""), permission))
     return _CANNED_GRANTS.get(frozenset(others), "")
+
+
+def _tags_to_keep(connection: Connection, bucket: str, bucket_type: str, key: str) -> dict[str, str] | None:
+    """The object's tags, read before the copy; None where the provider has no object tags (the
+    copy then asks for TaggingDirective=COPY, which is all such a server can do)."""
+    state = catalogue.availability(connection.provider, bucket_type, "object_tagging",
+                                   overrides=connection.detected_features or None).state
+    if state == catalogue.State.UNSUPPORTED:
+        return None
+    try:
+        return gateway.object_tag_map(connection, bucket, key)
+    except gateway.NotImplementedByProvider:
+        return None
 
 
 def _acl_to_keep(connection: Connection, bucket: str, bucket_type: str, key: str) -> dict | None:
