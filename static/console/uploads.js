@@ -65,9 +65,15 @@
     }).then(function (r) { return r.data; });
   }
 
+  // Resolves when the browser has a network again: on the "online" event, or when a look
+  // every second finds it back (not every browser fires the event every time).
   function online() {
     if (navigator.onLine) return Promise.resolve();
-    return new Promise(function (resolve) { window.addEventListener("online", resolve, { once: true }); });
+    return new Promise(function (resolve) {
+      const timer = setInterval(function () { if (navigator.onLine) done(); }, 1000);
+      function done() { clearInterval(timer); window.removeEventListener("online", done); resolve(); }
+      window.addEventListener("online", done);
+    });
   }
 
   // Passing failures are retried with growing pauses; while the browser is offline it waits
