@@ -197,3 +197,16 @@ def test_a_not_offered_setting_still_answers_its_page_and_refuses_every_post(
     assert "not managed in this console" in response.content.decode()
     assert seen == []
     gateway.head_bucket(aws, bucket)
+
+
+def test_an_object_setting_saved_with_htmx_answers_only_its_section(
+    login, editor, aws, make_bucket  # noqa: F811
+) -> None:
+    bucket = make_bucket(aws, objects=("a.txt",))
+    response = login(editor).post(reverse("settings_object_tagging", args=[aws.pk, bucket])
+                                  + "?key=a.txt", {"tag-key": ["k"], "tag-value": ["v"]},
+                                  HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section class="card setting') and "<html" not in html
+    assert "Saved." in html and 'value="v"' in html and ">Save object tags</button>" in html
