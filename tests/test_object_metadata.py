@@ -169,3 +169,14 @@ def test_an_object_over_five_gibibytes_is_refused_as_it_needs_a_multipart_copy(c
 def test_a_key_s3_could_not_take_is_a_400_not_a_500(login, editor, connection, bucket) -> None:
     response = login(editor).get(page_url(connection, bucket), {"key": "x" * 1100})
     assert response.status_code == 400
+
+
+def test_the_details_panel_links_editors_to_metadata_and_retention_and_viewers_to_neither(
+        login, editor, viewer, connection, bucket) -> None:
+    gateway.put_object(connection, bucket, "a b.txt", b"x")
+    detail = reverse("object_detail", args=[connection.pk, bucket])
+    metadata, retention = page_url(connection, bucket), reverse("object_retention", args=[connection.pk, bucket])
+    as_editor = login(editor).get(detail, {"key": "a b.txt"}).content.decode()
+    assert f'{metadata}?key=a%20b.txt' in as_editor and f'{retention}?key=a%20b.txt' in as_editor
+    as_viewer = login(viewer).get(detail, {"key": "a b.txt"}).content.decode()
+    assert metadata not in as_viewer and retention not in as_viewer
