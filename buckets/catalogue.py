@@ -556,6 +556,9 @@ DIGITALOCEAN = Provider(
 # ---- AWS -------------------------------------------------------------------------------
 
 AWS_SOURCE = "AWS S3"
+_AWS_NO_FORM = ("AWS's own console and its API configure this; this console has no form for it, "
+                "so it is shown with the API call to use.")
+
 _AWS_REGIONS = (
     ("us-east-1", "US East (N. Virginia)"),
     ("us-west-2", "US West (Oregon)"),
@@ -590,6 +593,13 @@ AWS = Provider(
                     "account's MFA device."),
             object_query=(C, "Amazon S3 Select is closed to new AWS customers since July 2024; "
                              "existing customers can keep using it."),
+            # AWS offers these in its own console; this console has no form for them, so the
+            # feature pages must not say "Console" (tests/test_console_claims.py).
+            accelerate=(A, _AWS_NO_FORM),
+            analytics=(A, _AWS_NO_FORM),
+            inventory=(A, _AWS_NO_FORM),
+            metrics=(A, _AWS_NO_FORM),
+            notifications=(A, _AWS_NO_FORM),
         )),
     },
     constraints={
@@ -642,8 +652,8 @@ MINIO = Provider(
             sts=(A, "MinIO serves STS (AssumeRole and identity-provider flows) on its own "
                     "API."),
             mfa=(U, _MINIO_NO),
-            notifications=(C, "Targets (webhook, queue) must be configured on the server "
-                              "first."),
+            notifications=(A, "Targets (webhook, queue) must be configured on the server "
+                              "first; this console has no form for notification rules."),
             request_payment=(U, _MINIO_NO),
             metrics=(U, "MinIO exposes Prometheus metrics instead of S3 metrics "
                         "configurations."),
