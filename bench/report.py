@@ -69,12 +69,6 @@ def summary_text(results: dict) -> str:
             f"({'no growth: PASS' if g['overhead_ok'] else 'grows: MISS'}); console median "
             f"{g['console_growth_ms']:+.1f} ms, boto3 median {g['boto3_growth_ms']:+.1f} ms"
         )
-        up = data["uploads"]["methods"]
-        lines.append(
-            f"{label:5s} upload {data['uploads']['bytes'] // 1048576} MiB: "
-            + ", ".join(f"{name} {up[name]['mib_per_s_at_median']:.0f} MiB/s"
-                        for name in ("console_job", "console_http", "boto3_upload_file", "aws_s3_cp"))
-        )
         lines.append(f"{label:5s} verdict: {'PASS' if endpoint_verdict(data) else 'MISS'}")
     lines.append(f"aws --version: {results['cli_startup']['median_ms']:.0f} ms median")
     return "\n".join(lines)
@@ -243,18 +237,7 @@ def render(results: dict, json_path: Path) -> str:
         if label == "moto":
             w("Why moto's page time grows: `list_objects_v2` in moto walks, splits and sorts every key of the bucket "
               "on each call (`moto/s3/models.py`, `list_objects`), so its cost is O(keys in the bucket), not O(page).\n")
-        up = data["uploads"]
-        base = up["methods"]["boto3_upload_file"]["median_ms"]
-        w(f"### Upload of {up['bytes'] // 1048576} MiB\n")
-        w("| method | median s | p90 s | MiB/s (at median) | time vs boto3 |")
-        w("|---|---:|---:|---:|---:|")
-        for key, title in UPLOAD_ROWS:
-            s = up["methods"].get(key)
-            if not s:
-                continue
-            w(f"| {title} | {s['median_ms'] / 1000:.2f} | {s['p90_ms'] / 1000:.2f} | {s['mib_per_s_at_median']:.0f} | "
-              f"{s['median_ms'] / base:.2f}× |")
-        w("")
+        w("Uploads: see \"Large uploads\" below (bench/uploads.py).\n")
     d = results.get("dissect")
     if d:
         w("## Where the console's own time goes (no S3: `bench/dissect.py`)\n")
@@ -344,7 +327,6 @@ def interpretation(results: dict) -> str:
         parts = _breakdown(large["stats"])
         gw_ms, django_ms, http_ms = parts[1][1], parts[2][1], parts[4][1]
         st_l = large["stats"]
-        up = data["uploads"]["methods"]
         series = " / ".join(ms(data["sizes"][z]["stats"]["boto3_first"]["median_ms"]) for z in sizes)
         console_series = " / ".join(ms(data["sizes"][z]["stats"]["console_first"]["median_ms"]) for z in sizes)
         overheads = " / ".join(f"{data['sizes'][z]['verdict']['overhead_first_ms']:.0f}" for z in sizes)
@@ -362,14 +344,5 @@ def interpretation(results: dict) -> str:
             f"{st_l['cli_first']['median_ms'] / st_l['console_first']['median_ms']:.1f}× the console, mostly process "
             f"start ({cli:.0f} ms for `aws --version`)."
             + (" Back to back, every S3 call on this endpoint would take about 40 ms more (keep-alive stall, see its section)." if stall(data.get("keepalive_probe") or {"keepalive": {"median_ms": 0}}) else "")
-        )
-        lines.append(
-            f"- **{label}** uploads: console job path {up['console_job']['mib_per_s_at_median']:.0f} MiB/s "
-            f"(multipart alone {up['console_job_run_only']['mib_per_s_at_median']:.0f} MiB/s), end to end through the "
-            f"chunk endpoints {up['console_http']['mib_per_s_at_median']:.0f} MiB/s, boto3 `upload_file` "
-            f"{up['boto3_upload_file']['mib_per_s_at_median']:.0f} MiB/s, `aws s3 cp` "
-            f"{up['aws_s3_cp']['mib_per_s_at_median']:.0f} MiB/s. The console's end-to-end path moves every byte "
-            "twice (browser → staging disk, then staging → S3), so it cannot match a direct upload; its S3 leg is "
-            f"{up['console_job_run_only']['median_ms'] / up['boto3_upload_file']['median_ms']:.2f}× boto3's time."
         )
     return "\n".join(lines) + "\n"

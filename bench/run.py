@@ -16,7 +16,7 @@ signs in over HTTP, and times at every size (interleaved, each call after a shor
 - `aws s3api list-objects-v2 ... --max-items 100` (process start included).
 
 Then per endpoint: a pyinstrument profile of the view, a keep-alive probe (back-to-back
-GETs, to catch delayed-ACK stalls), and the upload of one file (64 MiB) through the
+GETs, to catch delayed-ACK stalls). Uploads moved to bench/uploads.py (1 GiB through the
 console's job path (in-process, and end to end through the HTTP chunk endpoints), boto3
 `upload_file` and `aws s3 cp`. Finally `dissect.measure()` splits the console's own time
 on the page without any S3 server.
@@ -386,84 +386,13 @@ def summarize_profile(session, n: int) -> dict:
     }
 
 
-# --- uploads ------------------------------------------------------------------------------------------
-
-
-def make_file(path: Path, mib: int) -> None:
-    with open(path, "wb") as fh:
-        for _ in range(mib):
-            fh.write(os.urandom(MIB))
-
-
-def measure_uploads(ctx: dict, bucket: str, path: Path, *, reps: int) -> dict:
-    from django.core.files import File
-
-    from buckets import services
-    from buckets.models import Job, JobState
-
-    raw = ctx["raw"]
-    size = path.stat().st_size
-    conn = ctx["connection"]
-    extra: dict[str, list[float]] = {"console_job_run_only": [], "console_http_chunks": [], "console_http_worker": []}
-
-    def console_job(key: str, record: bool) -> None:
-        job = services.upload_job_create(team=ctx["team"], user=ctx["user"], connection=conn, bucket=bucket,
-                                         key=key, size=size, content_type="application/octet-stream")
-        with open(path, "rb") as fh:
-            services.upload_job_stage_file(job, File(fh))
-        start = time.perf_counter()
-        services.upload_job_run(job)
-        if record:
-            extra["console_job_run_only"].append(time.perf_counter() - start)
-
-    def console_http(key: str, record: bool) -> None:
-        sent = console_app.upload_over_http(ctx["client"], ctx["connection_id"], bucket, key, path)
-        start = time.perf_counter()
-        services.job_run(sent["job"])  # what the Celery worker does with the queued job
-        worker = time.perf_counter() - start
-        job = Job.objects.get(pk=sent["job"])
-        if job.state != JobState.SUCCEEDED:
-            raise RuntimeError(f"upload job {job.pk} ended {job.state}: {job.error}")
-        if record:
-            extra["console_http_chunks"].append(sent["chunks_s"])
-            extra["console_http_worker"].append(worker)
-
-    def boto3_upload(key: str, record: bool) -> None:
-        raw.upload_file(str(path), bucket, key)
-
-    def cli_cp(key: str, record: bool) -> None:
-        run_cli(["s3", "cp", str(path), f"s3://{bucket}/{key}", "--endpoint-url", ctx["endpoint"]["endpoint"], "--only-show-errors"], ctx["cli_env"])
-
-    methods = {"console_job": console_job, "console_http": console_http, "boto3_upload_file": boto3_upload, "aws_s3_cp": cli_cp}
-    samples: dict[str, list[float]] = {m: [] for m in methods}
-    names = list(methods)
-    rng = random.Random(2)
-    for round_no in range(reps + 1):  # round 0 is the warm-up
-        rng.shuffle(names)
-        for name in names:
-            key = f"bench-upload/{name}-{round_no}-{uuid.uuid4().hex[:6]}.bin"
-            start = time.perf_counter()
-            methods[name](key, round_no > 0)
-            elapsed = time.perf_counter() - start
-            head = raw.head_object(Bucket=bucket, Key=key)
-            if head["ContentLength"] != size:
-                raise RuntimeError(f"{name}: {key} has {head['ContentLength']} bytes, not {size}")
-            raw.delete_object(Bucket=bucket, Key=key)
-            if round_no > 0:
-                samples[name].append(elapsed)
-                log(f"  upload {name:18s} {elapsed:6.2f} s  {size / MIB / elapsed:7.1f} MiB/s")
-    result = {name: summarize(values) for name, values in samples.items()}
-    for name, values in extra.items():
-        result[name] = summarize(values)
-    for stats in result.values():
-        stats["mib_per_s_at_median"] = size / MIB / (stats["median_ms"] / 1000)
-    return {"bytes": size, "methods": result}
+# Uploads are measured by bench/uploads.py (1 GiB through gunicorn and a Celery worker).
 
 
 # --- one endpoint ----------------------------------------------------------------------------------------
 
 
-def bench_endpoint(label: str, ep: dict, ctx: dict, args, tmp: Path, upload_file: Path, cleanup: list) -> dict:
+def bench_endpoint(label: str, ep: dict, ctx: dict, args, tmp: Path, upload_file: Path | None, cleanup: list) -> dict:
     from buckets.models import Connection
 
     raw = raw_client(ep)
@@ -509,8 +438,6 @@ def bench_endpoint(label: str, ep: dict, ctx: dict, args, tmp: Path, upload_file
     out["keepalive_probe"] = keepalive_probe(raw, bucket)
     kp = out["keepalive_probe"]
     log(f"[{label}] keep-alive probe: " + ", ".join(f"{m} {v['median_ms']:.1f} ms" for m, v in kp.items()))
-    log(f"[{label}] uploads of {upload_file.stat().st_size // MIB} MiB ({args.upload_reps} timed + 1 warm-up each)")
-    out["uploads"] = measure_uploads(ctx, bucket, upload_file, reps=args.upload_reps)
     return out
 
 
@@ -592,8 +519,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         log("timing aws CLI start-up (aws --version)")
         results["cli_startup"] = cli_startup(args.reps, tmp)
-        upload_file = tmp / f"upload-{args.upload_mib}MiB.bin"
-        make_file(upload_file, args.upload_mib)
+        upload_file = None  # uploads: bench/uploads.py
         for label, ep in endpoints.items():
             results["endpoints"][label] = bench_endpoint(label, ep, ctx, args, tmp, upload_file, cleanup)
         log("dissecting the console's own time on the browse page (in-process, synthetic page, no S3)")
