@@ -160,7 +160,7 @@ def upload_part_receive(job: Job, number: int, length: int, read) -> str:
         raise PartRefused(f"Part {number} is {expected} bytes; {length} were announced.", too_large=True)
     if length != expected:
         raise PartRefused(f"Part {number} must be {expected} bytes; {length} were sent.")
-    data = read(length)
+    data = _read_part(read, expected)
     if len(data) != expected:
         raise PartRefused(f"Part {number} arrived incomplete ({len(data)} of {expected} bytes).")
     encryption = Encryption.from_job(job.params.get("sse"))
@@ -175,6 +175,23 @@ def upload_part_receive(job: Job, number: int, length: int, read) -> str:
         raise
     _note_received(job, expected)
     return etag
+
+
+def _read_part(read, length: int) -> bytearray:
+    """The part's bytes in one buffer, read a slice at a time: one read(length) would make
+    the server's reader hold a second copy of the whole part while it joins its chunks."""
+    data = bytearray(length)
+    view = memoryview(data)
+    filled = 0
+    while filled < length:
+        chunk = read(min(length - filled, 256 * 1024))
+        if not chunk:
+            break
+        view[filled : filled + len(chunk)] = chunk
+        filled += len(chunk)
+    view.release()
+    del data[filled:]
+    return data
 
 
 def upload_parts_sign(job: Job, numbers: list[int], *, received: int = 0) -> dict[int, str]:
