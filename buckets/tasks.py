@@ -4,7 +4,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 from . import jobs, query
-from .jobs import upload
+from .jobs import lifecycle_preview, upload
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -25,6 +25,11 @@ def sweep_stale_uploads() -> dict:
 @shared_task
 def sweep_query_results() -> int:
     return query.sweep_query_results()
+
+
+@shared_task
+def sweep_lifecycle_previews() -> dict:
+    return lifecycle_preview.lifecycle_previews_sweep()
 
 
 @worker_ready.connect

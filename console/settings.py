@@ -311,6 +311,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-uploads": {"task": "buckets.tasks.sweep_stale_uploads", "schedule": 60 * 60},
     "sweep-query-results": {"task": "buckets.tasks.sweep_query_results", "schedule": 15 * 60},
+    "sweep-lifecycle-previews": {"task": "buckets.tasks.sweep_lifecycle_previews", "schedule": 60 * 60},
     "recover-jobs": {"task": "buckets.tasks.recover_jobs", "schedule": float(env("CONSOLE_JOB_RECOVER_SECONDS", "30"))},
 }
 # Publishing a job must fail fast when the broker is away (the user is told at once and

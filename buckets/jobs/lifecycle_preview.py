@@ -11,23 +11,27 @@ the versions of the key that straddles two pages), the tallies and a few sample 
 from __future__ import annotations
 
 import csv
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_delete
 from django.utils import timezone
 
 from .. import catalogue, gateway, lifecycle
 from ..access import bucket_type_of
-from ..models import Job, JobKind
+from ..models import ACTIVE_STATES, Job, JobKind, JobState
 from . import bulk, engine
 from .engine import JobRun
 
 PAGE = 1000
 SAMPLES = 10  # keys shown per rule and action
 TAG_READS_IN_FLIGHT = 8  # GetObjectTagging calls at once, when a rule filters by tags
+KEEP_SECONDS = 24 * 3600  # a preview's CSV is there to download now, not to archive
 CSV_HEADER = ("rule", "action", "key", "version_id", "delete_marker", "size", "last_modified", "due", "within",
               "storage_class")
 
@@ -46,8 +50,12 @@ def behaviour_for(provider: str, bucket_type: str, *, day_seconds: int | None = 
                                transition_min_bytes=int(c("lifecycle_transition_min_bytes") or 0), **extra)
 
 
+def previews_dir() -> Path:
+    return Path(settings.UPLOAD_STAGING_DIR) / "lifecycle-previews"
+
+
 def csv_path(job: Job) -> Path:
-    return Path(settings.UPLOAD_STAGING_DIR) / "lifecycle-previews" / f"{job.pk}.csv"
+    return previews_dir() / f"{job.pk}.csv"
 
 
 def rule_summary(rule: lifecycle.Rule) -> str:
@@ -202,6 +210,13 @@ def _version_pages(run: JobRun, conn, bucket: str) -> Iterator[gateway.VersionPa
 
 
 def lifecycle_preview_run(run: JobRun) -> None:
+    # A worker's deadlines: tag reads in parallel wait for a free slot of the endpoint
+    # instead of failing the preview after the two seconds a page would wait.
+    with gateway.patient():
+        _preview_run(run)
+
+
+def _preview_run(run: JobRun) -> None:
     job = run.job
     params = job.params
     conn = job.connection
@@ -249,6 +264,50 @@ def lifecycle_preview_run(run: JobRun) -> None:
 def lifecycle_preview_cleanup(job: Job) -> None:
     for path in (csv_path(job), csv_path(job).with_suffix(".part")):
         path.unlink(missing_ok=True)
+
+
+def _job_deleted(sender, instance: Job, **_kwargs) -> None:
+    # A job row goes with its connection or team (cascade) or by hand; its CSV goes with it,
+    # once the deletion is committed.
+    if instance.kind == JobKind.LIFECYCLE_PREVIEW:
+        paths = (csv_path(instance), csv_path(instance).with_suffix(".part"))  # the pk is gone after delete
+
+        def remove() -> None:
+            for path in paths:
+                path.unlink(missing_ok=True)
+
+        transaction.on_commit(remove)
+
+
+post_delete.connect(_job_deleted, sender=Job, dispatch_uid="lifecycle-preview-csv")
+
+
+def lifecycle_previews_sweep(*, max_age_seconds: int = KEEP_SECONDS) -> dict[str, int]:
+    """Remove preview CSVs older than a day, and at any age those whose job is gone or was
+    discarded, and the half-written file of a run that ended. A running job's file stays."""
+    folder = previews_dir()
+    if not folder.is_dir():
+        return {"removed": 0, "kept": 0}
+    entries = [e for e in folder.iterdir() if e.is_file() and e.suffix in {".csv", ".part"}]
+    ids = {int(e.stem) for e in entries if e.stem.isdigit()}
+    states = dict(Job.objects.filter(pk__in=ids, kind=JobKind.LIFECYCLE_PREVIEW).values_list("pk", "state"))
+    cutoff = time.time() - max_age_seconds
+    removed = kept = 0
+    for entry in entries:
+        state = states.get(int(entry.stem)) if entry.stem.isdigit() else None
+        if state in ACTIVE_STATES:
+            kept += 1
+            continue
+        try:
+            stale = entry.stat().st_mtime < cutoff
+        except FileNotFoundError:
+            continue  # removed meanwhile (a discard)
+        if stale or state is None or state == JobState.CANCELLED or entry.suffix == ".part":
+            entry.unlink(missing_ok=True)
+            removed += 1
+        else:
+            kept += 1
+    return {"removed": removed, "kept": kept}
 
 
 def lifecycle_preview_job_create(*, team, user, connection, bucket: str, source: str,
