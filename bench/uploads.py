@@ -29,6 +29,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -177,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default="console-proxy,console-direct,aws-s3-cp,boto3-upload-file,s5cmd-cp")
     parser.add_argument("--json", default="")
     args = parser.parse_args(argv)
+    # A SIGTERM still stops what this run started (the finally below), by PID.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     methods = args.methods.split(",")
     tmp = Path(tempfile.mkdtemp(prefix="bench-uploads-"))
     children = Children()
