@@ -218,16 +218,30 @@ class _Setup:
         prefix = self.p.get("prefix", "") if self.p.get("filter_kind") == FilterKind.PREFIX else ""
         after, token = self.run.job.checkpoint, ""
 
-        def one(key: str) -> tuple[str, int, str]:
+        # The listing already says what a plain CopyObject needs (size, class). Server-side on one
+        # endpoint, an object that needs no part-wise copy and no look at its encryption goes in
+        # one request, as `s5cmd cp` does; the rest takes the copier's full path (HEAD first).
+        direct = copier.server_side and not copier.unencrypted_only
+
+        def one(item: gateway.ObjectSummary) -> tuple[str, int, str]:
+            key = item.key
             if key.startswith(PROBE_NAME) or PROBE_NAME in key or not self.matches(key):
                 return "skipped", 0, ""
-            return copier.one(key)
+            if not (direct and item.size <= transfer.MULTIPART_COPY_ABOVE):
+                return copier.one(key)
+            try:
+                gateway.copy_object(copier.dst, copier.dst_bucket, copier.target_key(key), source_bucket=self.src.bucket,
+                                    source_key=key, storage_class=item.storage_class)
+            except gateway.S3Error as exc:
+                return "failed", 0, str(exc)
+            return "copied", item.size, ""
 
         while True:
+            self.run.check()
             page = gateway.list_page(self.src.connection, self.src.bucket, prefix=prefix, token=token,
                                      page_size=bulk.PAGE, delimiter="", start_after=after if not token else "")
             keys = [o.key for o in page.objects]
-            for key, (status, _size, reason) in zip(keys, bulk.in_parallel(keys, one), strict=True):
+            for key, (status, _size, reason) in zip(keys, bulk.in_parallel(page.objects, one), strict=True):
                 if status == "copied":
                     copied += 1
                 elif status == "failed":
@@ -281,6 +295,13 @@ class _Setup:
 
 
 def replication_setup_run(run: JobRun) -> None:
+    # A worker's deadlines: the backfill's threads wait for a free slot of the endpoint
+    # instead of failing items after the two seconds a page would wait.
+    with gateway.patient():
+        _setup_run(run)
+
+
+def _setup_run(run: JobRun) -> None:
     setup = _Setup(run)
     p = setup.p
     if not run.job.checkpoint:
