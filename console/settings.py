@@ -342,3 +342,28 @@ DJANGO_STRUCTLOG_CELERY_ENABLED = True  # a job's lines carry the request_id tha
 DJANGO_STRUCTLOG_CELERY_DEFAULT_LOG_LEVEL = logging.DEBUG  # job_step lines say more
 # Workers log through LOGGING too, instead of Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Single sign-on with OpenID Connect (buckets/oidc.py), off unless CONSOLE_OIDC_ENABLED=1.
+# Local accounts keep working beside it.
+OIDC_ENABLED = env_bool("CONSOLE_OIDC_ENABLED", False)
+OIDC_PROVIDER_LABEL = env("CONSOLE_OIDC_PROVIDER_LABEL", "your company account")
+OIDC_RP_CLIENT_ID = env("CONSOLE_OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env("CONSOLE_OIDC_CLIENT_SECRET")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("CONSOLE_OIDC_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env("CONSOLE_OIDC_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env("CONSOLE_OIDC_USERINFO_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env("CONSOLE_OIDC_JWKS_ENDPOINT")
+OIDC_RP_SIGN_ALGO = env("CONSOLE_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env("CONSOLE_OIDC_SCOPES", "openid email profile")
+OIDC_USERNAME_CLAIM = env("CONSOLE_OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_TEAMS_CLAIM = env("CONSOLE_OIDC_TEAMS_CLAIM", "console_teams")
+OIDC_LINK_LOCAL = env_bool("CONSOLE_OIDC_LINK_LOCAL", False)
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=failed"
+if OIDC_ENABLED:
+    _missing = [name for name in ("CONSOLE_OIDC_CLIENT_ID", "CONSOLE_OIDC_AUTHORIZATION_ENDPOINT",
+                                  "CONSOLE_OIDC_TOKEN_ENDPOINT", "CONSOLE_OIDC_JWKS_ENDPOINT") if not env(name)]
+    if _missing:
+        raise RuntimeError("CONSOLE_OIDC_ENABLED=1 needs " + ", ".join(_missing))
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "buckets.oidc.ConsoleOIDCBackend"]

@@ -2,12 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from buckets import health
+from buckets import health, oidc
 from buckets.views import health as health_views
 from buckets.views.account import LoginView
 
 urlpatterns = [
-    path("login/", LoginView.as_view(), name="login"),
+    path("login/", LoginView.as_view(extra_context={"oidc": oidc.LoginOption()}), name="login"),
+    # Single sign-on (buckets/oidc.py): 404 unless CONSOLE_OIDC_ENABLED=1.
+    path("oidc/authenticate/", oidc.authenticate, name="oidc_authentication_init"),
+    path("oidc/callback/", oidc.callback, name="oidc_authentication_callback"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     # Probes for load balancers and orchestrators; no sign-in (buckets/health.py).
