@@ -7,7 +7,11 @@ subclasses, whose messages are safe to show to a user: they never contain keys.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import http.client
+import socket
+import ssl
 import threading
 import time
 import uuid
@@ -30,11 +34,13 @@ from botocore.exceptions import (
     ReadTimeoutError,
     SSLError,
 )
+from botocore.httpsession import get_cert_path
+from botocore.parsers import create_parser
 from botocore.utils import S3RegionRedirectorv2
 from django.conf import settings
 from urllib3.util.timeout import Timeout
 
-from .netguard import EndpointRefused, install_connect_guard
+from .netguard import EndpointRefused, check_connect_address, install_connect_guard, system_resolver
 
 
 class Endpoint(Protocol):
@@ -1239,6 +1245,251 @@ def multipart_upload_part(
         **(extra or {}),
     )
     return response["ETag"]
+
+# --- a part streamed from the browser (the proxy route) -------------------------------------
+# botocore wants a part's bytes whole and, over plain HTTP, hashes them for the SigV4 payload
+# signature before it sends one. A presigned UploadPart URL signs UNSIGNED-PAYLOAD instead, so
+# the console passes the browser's bytes on while they arrive, a slice at a time: nothing is
+# hashed and at most one slice per part is in memory. The presigned URL never leaves this
+# function (it carries a signature and the access key id), and only an SSE-C key's headers,
+# which are signed into it, go with the body.
+
+STREAM_SLICE_BYTES = 1024 * 1024
+_STREAM_URL_SECONDS = 900  # used at once; as long as the clock skew header signatures allow
+_SSE_C_HEADERS = {
+    "SSECustomerAlgorithm": "x-amz-server-side-encryption-customer-algorithm",
+    "SSECustomerKey": "x-amz-server-side-encryption-customer-key",
+    "SSECustomerKeyMD5": "x-amz-server-side-encryption-customer-key-MD5",
+}
+_ERROR_BODY_LIMIT = 64 * 1024
+
+
+class BodyIncomplete(Invalid):
+    """The bytes to forward ran out (or stopped coming) before the announced length."""
+
+    def __init__(self, message: str, *, received: int) -> None:
+        super().__init__(message, code="IncompleteBody")
+        self.received = received
+
+
+def _sse_c_params(extra: dict[str, Any] | None) -> dict[str, str]:
+    """SSE-C parameters as the headers carry them (base64 key and its MD5), computed here so
+    that the headers sent are exactly those botocore signed into the URL."""
+    extra = dict(extra or {})
+    unknown = set(extra) - set(_SSE_C_HEADERS)
+    if unknown:
+        raise ValueError(f"a streamed part takes SSE-C parameters only, not {sorted(unknown)}")
+    key = extra.get("SSECustomerKey")
+    if key is None:
+        return {}
+    raw = key.encode() if isinstance(key, str) else bytes(key)
+    return {"SSECustomerAlgorithm": str(extra.get("SSECustomerAlgorithm") or "AES256"),
+            "SSECustomerKey": base64.b64encode(raw).decode(),
+            "SSECustomerKeyMD5": base64.b64encode(hashlib.md5(raw, usedforsecurity=False).digest()).decode()}
+
+
+_tls: ssl.SSLContext | None = None
+
+
+def _tls_context() -> ssl.SSLContext:
+    """botocore's CA bundle, loaded once (it costs milliseconds of CPU per load)."""
+    global _tls
+    if _tls is None:
+        _tls = ssl.create_default_context(cafile=get_cert_path(True))
+    return _tls
+
+
+def _pinned_addresses(host: str, port: int) -> list[str]:
+    """The SSRF check of every other call, and then the addresses it approved: the socket
+    connects to exactly those, so a second DNS answer cannot slip in (rebinding)."""
+    approved: list[str] = []
+
+    def resolve(name: str, number: int) -> list[str]:
+        approved[:] = system_resolver(name, number)
+        return approved
+
+    check_connect_address(host, port, allowed_hosts=settings.CONSOLE_ENDPOINT_ALLOWLIST, resolver=resolve)
+    return approved or [host]  # an IP literal, or an allowlisted name (anything it resolves to)
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, *, addresses: list[str], connect_timeout: float,
+                 tls: ssl.SSLContext | None) -> None:
+        super().__init__(host, port, timeout=connect_timeout)
+        self._addresses = addresses
+        self._tls = tls
+        self.default_port = 443 if tls is not None else 80  # the Host header omits it, as signed
+
+    def connect(self) -> None:
+        error: OSError | None = None
+        for address in self._addresses:
+            try:
+                sock = socket.create_connection((address, self.port), timeout=self.timeout)
+            except OSError as exc:
+                error = exc
+                continue
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.sock = self._tls.wrap_socket(sock, server_hostname=self.host) if self._tls else sock
+            return
+        raise error or OSError("no address to connect to")
+
+
+class _EndpointClock:
+    """Counts only the time spent waiting for the endpoint (connecting, sending while it takes
+    no bytes, its answer): the browser's own pace is not the endpoint's fault."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.waited = 0.0
+
+    def left(self) -> float:
+        return self.seconds - self.waited
+
+    @contextmanager
+    def wait(self, sock: socket.socket | None = None) -> Iterator[None]:
+        left = self.left()
+        if left <= 0:
+            raise TimeoutError
+        if sock is not None:
+            sock.settimeout(left)
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.waited += time.monotonic() - started
+
+
+@dataclass
+class _Answer:
+    """What _not_s3 and _redirected read from an answer."""
+
+    headers: Any
+    content: bytes
+
+
+def multipart_upload_part_stream(
+    conn: Endpoint,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    number: int,
+    read: Any,
+    length: int,
+    *,
+    extra: dict[str, Any] | None = None,
+    timeout: float | None = None,
+) -> str:
+    """Send `length` bytes from `read(n)` as part `number` while they arrive; its ETag.
+
+    `timeout` (else the scope's deadline) bounds the time spent waiting for the endpoint, not
+    the time `read` takes. One attempt: the bytes are gone once sent, so the caller's client
+    retries the part. A `read` that runs dry or fails raises BodyIncomplete, and the endpoint
+    then sees a short body and stores nothing. `extra`: SSE-C parameters only.
+    """
+    what = f"{key} part {number}"
+    subject = f" ({what})"
+    sse = _sse_c_params(extra)
+    params = {"Bucket": bucket, "Key": key, "UploadId": upload_id, "PartNumber": number, **sse}
+    api = client(conn)
+    try:
+        url = api.generate_presigned_url("upload_part", Params=params, ExpiresIn=_STREAM_URL_SECONDS)
+    except Exception as exc:  # noqa: BLE001
+        raise translate(exc, what=what) from exc
+    received = 0
+
+    def take() -> bytes:
+        nonlocal received
+        try:
+            chunk = read(min(STREAM_SLICE_BYTES, length - received))
+        except OSError as exc:  # the browser's connection broke or stalled
+            raise BodyIncomplete(f"The part stopped arriving ({received} of {length} bytes).",
+                                 received=received) from exc
+        received += len(chunk)
+        if not chunk:
+            raise BodyIncomplete(f"The part arrived incomplete ({received} of {length} bytes).", received=received)
+        return chunk
+
+    # The first bytes before anything else: a browser slow to start holds no endpoint slot.
+    chunk = take() if length else b""
+    deadline = _deadline_for(fast=False, timeout=timeout)
+    clock = _EndpointClock(deadline.seconds)
+    parts = urlsplit(url)
+    tls = _tls_context() if parts.scheme == "https" else None
+    port = parts.port or (443 if tls else 80)
+    guard = _guard_for(conn.endpoint_url)
+    probe = guard.admit()
+    if not guard.slots.acquire(timeout=max(0.0, min(settings.S3_ENDPOINT_QUEUE_SECONDS, clock.left()))):
+        if probe:
+            guard.release_probe()
+        raise EndpointBusy(f"The endpoint {guard.name} is slow: {guard.size} requests from this console already "
+                           f"wait for it{subject}. Try again in a moment.", code="Busy")
+    wire: _PinnedHTTPConnection | None = None
+    timed_out = False
+    try:
+        wire = _PinnedHTTPConnection(parts.hostname or "", port, addresses=_pinned_addresses(parts.hostname or "", port),
+                                     connect_timeout=max(0.01, min(settings.S3_CONNECT_TIMEOUT, clock.left())), tls=tls)
+        with clock.wait():
+            wire.connect()
+        wire.putrequest("PUT", f"{parts.path}?{parts.query}", skip_accept_encoding=True)
+        wire.putheader("Content-Length", str(length))
+        wire.putheader("User-Agent", "s3-console")
+        for name, value in sse.items():
+            wire.putheader(_SSE_C_HEADERS[name], value)
+        with clock.wait(wire.sock):
+            wire.endheaders()
+        while chunk:
+            with clock.wait(wire.sock):
+                wire.sock.sendall(chunk)
+            chunk = take() if received < length else b""
+        with clock.wait(wire.sock):
+            answer = wire.getresponse()
+            status = answer.status
+            body = answer.read(_ERROR_BODY_LIMIT)
+    except (BodyIncomplete, S3Error):
+        raise
+    except EndpointRefused as exc:
+        raise Refused(str(exc)) from exc
+    except TimeoutError as exc:  # socket.timeout is TimeoutError
+        timed_out = clock.waited >= min(1.0, clock.seconds / 2)
+        raise TimedOut(f"The endpoint did not answer in time{subject}: nothing came within {clock.seconds:g} s.",
+                       code="Timeout") from exc
+    except ssl.SSLError as exc:
+        raise Unavailable("TLS handshake with the endpoint failed (certificate or protocol error).") from exc
+    except (ConnectionRefusedError, socket.gaierror) as exc:
+        raise Unavailable("Could not connect to the endpoint (refused or unreachable).") from exc
+    except (OSError, http.client.HTTPException) as exc:
+        raise Unavailable(f"The connection to the endpoint broke while sending{subject}; try again.") from exc
+    finally:
+        if wire is not None:
+            wire.close()
+        guard.slots.release()
+        guard.settle(probe=probe, timed_out=timed_out, waited=clock.waited)
+    return _part_answer(conn, api, status, answer.headers, body, what)
+
+
+def _part_answer(conn: Endpoint, api: Any, status: int, headers: Any, body: bytes, what: str) -> str:
+    """The ETag of a 2xx; otherwise the endpoint's answer judged and translated as every
+    botocore call's is (redirects, not S3, error XML, wrong keys)."""
+    shim = _Answer(headers, body)
+    if 300 <= status < 400 and status != 304:
+        raise _redirected(shim, status, {})
+    etag = str(headers.get("ETag", "") or "")
+    if 200 <= status < 300 and etag:
+        return etag
+    problem = _not_s3(shim, status, None)
+    if problem or status < 300:
+        raise NotS3Endpoint(problem or f"The endpoint answered {status} without an ETag to a part: this URL is not "
+                            "an S3 endpoint (check the endpoint URL).", code=str(status))
+    operation = api.meta.service_model.operation_model("UploadPart")
+    parsed = create_parser("rest-xml").parse(
+        {"status_code": status, "headers": {k.lower(): v for k, v in headers.items()}, "body": body},
+        operation.output_shape)
+    parsed.setdefault("ResponseMetadata", {})["HTTPStatusCode"] = status
+    error = translate(ClientError(parsed, "UploadPart"), what=what)
+    if isinstance(error, AccessDenied) and error.bare and _keys_rejected(conn):
+        raise wrong_keys(error.code)
+    raise error
+
 
 
 @dataclass(frozen=True)

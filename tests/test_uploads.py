@@ -151,20 +151,20 @@ def test_cancelling_while_a_part_is_in_flight_ends_cancelled_at_once_and_answers
     client = login(editor)
     plan = start(client, connection, bucket, "cancel.bin", len(data))
     send_all(client, plan, data, [1])
-    real = gateway.multipart_upload_part
+    real = gateway.multipart_upload_part_stream
 
     def cancelled_meanwhile(*args, **kwargs):
         # Fault injection: the user presses Cancel while this part travels to the endpoint.
         assert login(editor).post(reverse("job_cancel", args=[plan["job"]])).status_code == 302
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(gateway, "multipart_upload_part", cancelled_meanwhile)
+    monkeypatch.setattr(gateway, "multipart_upload_part_stream", cancelled_meanwhile)
     in_flight = send_part(client, plan, data, 2)
     assert in_flight.status_code == 409
     assert in_flight.json()["cancelled"] is True and "cancelled" in in_flight.json()["error"]
     job = Job.objects.get(pk=plan["job"])
     assert job.state == JobState.CANCELLED and job.message == "Cancelled" and not job.error
-    monkeypatch.setattr(gateway, "multipart_upload_part", real)
+    monkeypatch.setattr(gateway, "multipart_upload_part_stream", real)
     later = send_part(client, plan, data, 3)
     assert later.status_code == 409 and later.json()["cancelled"] is True
     assert finish(client, plan).status_code == 409

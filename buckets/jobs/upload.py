@@ -6,7 +6,8 @@ The browser's protocol (static/console/uploads.js speaks it, bench/upload_client
    the job from the first moment), and picks the route: DIRECT when the bucket's CORS lets
    this console's origin PUT, so the browser sends parts to the endpoint on presigned URLs;
    PROXY otherwise, so each part comes to the console and leaves again as one UploadPart
-   (`upload_part_receive`; memory bounded by one part, nothing touches the disk).
+   (`upload_part_receive`: streamed on to a presigned part URL a slice at a time, so
+   memory holds about a MiB per part in flight and nothing touches the disk).
    `upload_resumable` finds the same file's receiving job again after a reload, and
    `upload_stored_parts` tells the browser which parts the endpoint already has.
 2. `upload_finish_request` refuses while any part is missing or has the wrong size (naming
@@ -149,7 +150,8 @@ def upload_stored_parts(job: Job) -> dict[int, int]:
 
 
 def upload_part_receive(job: Job, number: int, length: int, read) -> str:
-    """Forward one part's bytes (`read(length)`) as one UploadPart; returns its ETag."""
+    """Forward one part's bytes (`read(n)`, until `length`) as one UploadPart while they
+    arrive; returns its ETag."""
     if not receiving(job):
         raise _closed(job)
     count = int(job.params["part_count"])
@@ -160,14 +162,14 @@ def upload_part_receive(job: Job, number: int, length: int, read) -> str:
         raise PartRefused(f"Part {number} is {expected} bytes; {length} were announced.", too_large=True)
     if length != expected:
         raise PartRefused(f"Part {number} must be {expected} bytes; {length} were sent.")
-    data = _read_part(read, expected)
-    if len(data) != expected:
-        raise PartRefused(f"Part {number} arrived incomplete ({len(data)} of {expected} bytes).")
     encryption = Encryption.from_job(job.params.get("sse"))
     try:
-        etag = gateway.multipart_upload_part(job.connection, job.bucket, job.key, job.params["upload_id"], number,
-                                             data, extra=encryption.key_params(),
-                                             timeout=settings.UPLOAD_PART_TIMEOUT)
+        # Passed on while it arrives: a slice at a time in memory, nothing hashed.
+        etag = gateway.multipart_upload_part_stream(job.connection, job.bucket, job.key, job.params["upload_id"],
+                                                    number, read, expected, extra=encryption.key_params(),
+                                                    timeout=settings.UPLOAD_PART_TIMEOUT)
+    except gateway.BodyIncomplete as exc:
+        raise PartRefused(f"Part {number} arrived incomplete ({exc.received} of {expected} bytes).") from None
     except gateway.S3Error:
         job.refresh_from_db()
         if not receiving(job):
@@ -175,23 +177,6 @@ def upload_part_receive(job: Job, number: int, length: int, read) -> str:
         raise
     _note_received(job, expected)
     return etag
-
-
-def _read_part(read, length: int) -> bytearray:
-    """The part's bytes in one buffer, read a slice at a time: one read(length) would make
-    the server's reader hold a second copy of the whole part while it joins its chunks."""
-    data = bytearray(length)
-    view = memoryview(data)
-    filled = 0
-    while filled < length:
-        chunk = read(min(length - filled, 256 * 1024))
-        if not chunk:
-            break
-        view[filled : filled + len(chunk)] = chunk
-        filled += len(chunk)
-    view.release()
-    del data[filled:]
-    return data
 
 
 def upload_parts_sign(job: Job, numbers: list[int], *, received: int = 0) -> dict[int, str]:
