@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from . import catalogue
+from . import catalogue, names
 from .models import ROLE_RANK, Connection, Grant, KnownBucket, Membership, Role, Team
 
 TEAM_SESSION_KEY = "team_id"
@@ -144,10 +144,19 @@ class BucketAccess:
 
 def get_bucket(request: HttpRequest, connection_id: int, bucket: str, role: str = Role.VIEWER) -> BucketAccess:
     access = get_connection(request, connection_id, Role.VIEWER)
-    if not access.bucket_allowed(bucket):
+    if _unusable_bucket_name(request, bucket) or not access.bucket_allowed(bucket):
         raise Http404("No such bucket.")
     access.require(role)
     return BucketAccess(access, bucket, bucket_type_of(access.connection, bucket))
+
+
+def _unusable_bucket_name(request: HttpRequest, bucket: str) -> bool:
+    """True for a name in the URL that no bucket can have (300 characters, a NUL): it would
+    only fail later, in the database or in reverse(), and no such bucket exists. A name from a
+    form is the form's to refuse with a message; only a NUL, which no query can carry, is
+    refused here too."""
+    from_path = bucket == getattr(getattr(request, "resolver_match", None), "kwargs", {}).get("bucket")
+    return "\x00" in bucket or (from_path and bool(names.target_bucket_problem(bucket)))
 
 
 def bucket_type_of(connection: Connection, bucket: str) -> str:

@@ -100,6 +100,18 @@ def account_throttled(request: HttpRequest, credentials: dict | None) -> bool:
     return True
 
 
+def _storable(value: Any) -> Any:
+    """`value` with NUL written as the text "\\x00": PostgreSQL stores no NUL in text or jsonb,
+    and a hostile key must still leave its trace in the log rather than fail the request."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\\x00")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
+
+
 def record(
     request: HttpRequest | None,
     action: str,
@@ -135,6 +147,7 @@ def record(
         "message": message[:2000],
         "ip": client_ip(request) if request is not None else None,
     }
+    fields = {name: _storable(value) for name, value in fields.items()}
     entry = AuditEntry.objects.create(team=team, **fields)
     if copy_to_owner and connection is not None and team is not None and connection.team_id != team.pk:
         AuditEntry.objects.create(team_id=connection.team_id, **fields)

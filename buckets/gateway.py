@@ -1203,9 +1203,39 @@ def presigned_get(conn: Endpoint, bucket: str, key: str, *, expires: int, dispos
     if disposition:
         params["ResponseContentDisposition"] = disposition
     try:
-        return client(conn).generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
+        url = client(conn).generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
     except Exception as exc:  # noqa: BLE001
         raise translate(exc, what=key) from exc
+    return browser_safe_link(url, key, path_style=(conn.addressing_style or "path") == "path")
+
+
+DOT_SEGMENTS = {".", ".."}
+
+
+def browser_safe_link(url: str, key: str, *, path_style: bool) -> str:
+    """`url` with the key's slashes sent as %2F when the key has a `.` or `..` segment.
+
+    Browsers remove dot segments from a path before sending it (`%2E` counts as a dot too), so
+    `a/./b` would arrive as `a/b` and fail the signature. Inside one segment `a%2F.%2Fb` the dots
+    are no segment of their own; the server decodes the path before it computes the canonical
+    URI, so the signature over `a/./b` still matches (measured on Ceph RGW, which checks it).
+    A key that *is* `.` or `..` also needs the slash before it encoded, which only path-style
+    addressing has (the bucket's).
+    """
+    from urllib.parse import quote
+
+    if not DOT_SEGMENTS & set(key.split("/")):
+        return url
+    base, sep, query = url.partition("?")
+    sent = quote(key, safe="/~")  # how botocore writes the key into the path
+    if not base.endswith("/" + sent):
+        return url
+    if key in DOT_SEGMENTS and not path_style:
+        raise Invalid(f"A share link for a key named “{key}” cannot survive a browser on a "
+                      "virtual-hosted endpoint: browsers drop that path segment.")
+    head = base[: -len(sent) - 1]
+    lead = "%2F" if key in DOT_SEGMENTS else "/"
+    return f"{head}{lead}{quote(key, safe='~')}{sep}{query}"
 
 
 # --- multipart ----------------------------------------------------------------------------

@@ -90,7 +90,7 @@ def test_a_zero_byte_folder_marker_is_listed_as_a_folder_and_opens(login, editor
     assert response.status_code == 302
     assert gateway.head_object(connection, bucket, "reports/").size == 0
     page = client.get(browse_url(connection, bucket)).content.decode()
-    assert "reports/</a>" in page
+    assert ">reports/</bdi></a>" in page  # the label, isolated as every key is
     inside = client.get(browse_url(connection, bucket, prefix="reports/"))
     assert "This folder is empty" in inside.content.decode()
 

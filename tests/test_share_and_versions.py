@@ -85,7 +85,8 @@ def test_an_old_version_downloads_its_own_bytes(login, viewer, connection, versi
 
 def test_an_editor_deletes_one_version_permanently(login, editor, connection, versioned):
     oldest = gateway.list_versions(connection, versioned, "doc.txt")[-1]
-    response = login(editor).post(reverse("delete_version", args=[connection.pk, versioned]), {"key": "doc.txt", "version": oldest.version_id})
+    response = login(editor).post(reverse("delete_version", args=[connection.pk, versioned]),
+                                  {"key": "doc.txt", "version": oldest.version_id, "confirm": "yes"})
     assert response.status_code == 302
     assert [v.version_id for v in gateway.list_versions(connection, versioned, "doc.txt")] != []
     assert oldest.version_id not in [v.version_id for v in gateway.list_versions(connection, versioned, "doc.txt")]
@@ -96,3 +97,27 @@ def test_versions_are_not_offered_where_the_provider_has_them_only_through_its_a
     do = make_connection(team, endpoint=s3_endpoint, provider="digitalocean", region="nyc3")
     html = login(viewer).get(reverse("versions", args=[do.pk, bucket]) + "?key=x").content.decode()
     assert "available only through the provider" in html
+
+
+def test_deleting_a_version_asks_in_the_console_dialog_first_and_deletes_nothing_yet(login, editor, connection, versioned):
+    oldest = gateway.list_versions(connection, versioned, "doc.txt")[-1]
+    client = login(editor)
+    page = client.get(reverse("versions", args=[connection.pk, versioned]) + "?key=doc.txt").content.decode()
+    assert "data-confirm" not in page and 'hx-target="#modal"' in page
+    dialog = client.post(reverse("delete_version", args=[connection.pk, versioned]),
+                         {"key": "doc.txt", "version": oldest.version_id}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="modal-title"' in dialog and 'name="confirm" value="yes"' in dialog and oldest.version_id in dialog
+    assert oldest.version_id in [v.version_id for v in gateway.list_versions(connection, versioned, "doc.txt")]
+    without_js = client.post(reverse("delete_version", args=[connection.pk, versioned]),
+                             {"key": "doc.txt", "version": oldest.version_id})
+    assert without_js.status_code == 200 and "<html" in without_js.content.decode()
+    assert oldest.version_id in [v.version_id for v in gateway.list_versions(connection, versioned, "doc.txt")]
+
+
+def test_the_preview_of_an_old_version_shows_that_versions_bytes(login, viewer, connection, versioned):
+    gateway.put_object(connection, versioned, "notes.txt", b"first", content_type="text/plain")
+    gateway.put_object(connection, versioned, "notes.txt", b"second", content_type="text/plain")
+    oldest = gateway.list_versions(connection, versioned, "notes.txt")[-1]
+    html = login(viewer).get(reverse("object_detail", args=[connection.pk, versioned]),
+                             {"key": "notes.txt", "version": oldest.version_id}).content.decode()
+    assert '<pre class="preview-text">first</pre>' in html

@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from .. import audit
-from ..gateway import S3Error
+from .. import audit, names
+from ..gateway import Invalid, S3Error
 
 
 def for_htmx(request: HttpRequest, template: str, part: str) -> str:
@@ -76,3 +76,17 @@ def breadcrumbs(prefix: str) -> list[tuple[str, str]]:
         acc += part + "/"
         crumbs.append((part or "(empty)", acc))
     return crumbs
+
+
+def bad_input(request: HttpRequest, message: str, *, title: str = "This cannot be done") -> HttpResponse:
+    """Refuse a request whose input no endpoint could act on: a 400 with a sentence, never a 500."""
+    return s3_error_response(request, Invalid(message), title=title)
+
+
+def key_param(data, name: str = "key") -> tuple[str, str]:
+    """(key, problem) for an object key sent as `name`: the problem is "" when S3 could take it."""
+    key = data.get(name, "")
+    if "\x00" in key:
+        # S3 lists keys in XML, which cannot carry U+0000, and the audit log cannot store it.
+        return key, "A key cannot contain the NUL character (U+0000)."
+    return key, names.key_problem(key)

@@ -6,7 +6,9 @@ are escaped by the templates, and reach S3 exactly as typed.
 
 from __future__ import annotations
 
+import codecs
 import unicodedata
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,13 +23,26 @@ from ..access import get_bucket
 from ..forms import FolderForm
 from ..jobs.delete import delete_prefix_job_create
 from ..models import Role
-from .common import breadcrumbs, parent_prefix, s3_error_response, url_with
-from .uploads import allow_direct_uploads, encryption_choices
+from ..templatetags.keys import key_text
+from .common import bad_input, breadcrumbs, key_param, parent_prefix, s3_error_response, url_with
+from .uploads import encryption_choices
 
 # Served inline (for previews) only these, and only sandboxed; everything else downloads.
 INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp"}
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-yaml", "application/yaml")
 PREVIEW_BYTES = 16 * 1024
+# Offered in the details panel when the guess is wrong; the codec name is what Python calls it.
+PREVIEW_ENCODINGS = {
+    "utf-8": "UTF-8", "cp1252": "Windows-1252 (Western European)", "latin-1": "ISO-8859-1 (Latin-1)",
+    "iso-8859-15": "ISO-8859-15 (Latin-9)", "cp1250": "Windows-1250 (Central European)",
+    "cp1251": "Windows-1251 (Cyrillic)", "koi8-r": "KOI8-R (Cyrillic)", "iso-8859-7": "ISO-8859-7 (Greek)",
+    "shift_jis": "Shift JIS (Japanese)", "euc-jp": "EUC-JP (Japanese)", "gb18030": "GB18030 (Chinese)",
+    "big5": "Big5 (Chinese)", "euc-kr": "EUC-KR (Korean)", "utf-16": "UTF-16",
+}
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_ENCODING_LABELS = {codecs.lookup(codec).name: label for codec, label in PREVIEW_ENCODINGS.items()}
+LIST_PARAM_MAX = 4096
 
 
 @require_GET
@@ -36,6 +51,12 @@ def browse(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
     prefix = request.GET.get("prefix", "")
     search = request.GET.get("q", "")
     token = request.GET.get("token", "")
+    if len((prefix + search).encode("utf-8")) > names.MAX_KEY_BYTES:
+        return bad_input(request, f"A prefix has at most {names.MAX_KEY_BYTES} bytes in UTF-8, as a key does.",
+                         title="Cannot list this folder")
+    if len(token) > LIST_PARAM_MAX:
+        return bad_input(request, "This page token is not one the endpoint gave out; start again from the folder.",
+                         title="Cannot list this folder")
     try:
         page = gateway.list_page(
             target.connection,
@@ -74,15 +95,19 @@ def browse(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
         return render(request, "buckets/browse.html#rows", context)
     if request.htmx and request.htmx.target == "listing":
         return render(request, "buckets/browse.html#listing", context)
-    response = render(request, "buckets/browse.html", context)
-    return allow_direct_uploads(response, target) if context["can_edit"] else response
+    return render(request, "buckets/browse.html", context)
 
 
 @require_GET
 def object_detail(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
     target = get_bucket(request, connection_id, bucket)
-    key = request.GET.get("key", "")
+    key, problem = key_param(request.GET)
     version_id = request.GET.get("version", "")
+    chosen = request.GET.get("encoding", "")
+    if problem:
+        return bad_input(request, problem, title="Cannot read the object")
+    if chosen and chosen not in PREVIEW_ENCODINGS:
+        return bad_input(request, "Choose one of the offered encodings.", title="Cannot preview the object")
     try:
         details = gateway.head_object(target.connection, bucket, key, version_id=version_id)
     except gateway.Invalid as exc:
@@ -95,14 +120,19 @@ def object_detail(request: HttpRequest, connection_id: int, bucket: str) -> Http
         return render(request, template, context)
     except gateway.S3Error as exc:
         return s3_error_response(request, exc, title="Cannot read the object")
-    preview_text = None
+    preview = None
     preview_image = details.content_type in INLINE_TYPES and details.size > 0
     if details.content_type.startswith(TEXT_TYPES) and 0 < details.size:
         try:
-            raw = gateway.read_head(target.connection, bucket, key, PREVIEW_BYTES)
-            preview_text = raw.decode("utf-8", errors="replace")
+            # The version's own first bytes (gateway.read_head reads the latest only).
+            head = gateway.open_object(target.connection, bucket, key, version_id=version_id,
+                                       byte_range=f"bytes=0-{PREVIEW_BYTES - 1}")
+            raw = b"".join(head.body)[:PREVIEW_BYTES]
         except gateway.S3Error:
-            preview_text = None
+            raw = None
+        if raw is not None:
+            preview = preview_decode(raw, truncated=details.size > PREVIEW_BYTES, chosen=chosen,
+                                     declared=declared_charset(details.content_type))
     context = {
         "target": target,
         "connection": target.connection,
@@ -110,7 +140,10 @@ def object_detail(request: HttpRequest, connection_id: int, bucket: str) -> Http
         "details": details,
         "key": key,
         "folder": parent_prefix(key),
-        "preview_text": preview_text,
+        "preview": preview,
+        "preview_text": preview.text if preview else None,
+        "preview_encodings": PREVIEW_ENCODINGS,
+        "version": version_id,
         "preview_truncated": details.size > PREVIEW_BYTES,
         "preview_image": preview_image,
         "can_edit": target.can(Role.EDITOR),
@@ -122,6 +155,65 @@ def object_detail(request: HttpRequest, connection_id: int, bucket: str) -> Http
     if request.htmx:
         return render(request, "buckets/object_detail.html#panel", context)
     return render(request, "buckets/object_detail.html", context)
+
+
+@dataclass
+class Preview:
+    text: str
+    encoding: str  # a Python codec name
+    how: str  # why this encoding: "chosen", "bom", "declared", "utf-8", "assumed"
+
+    @property
+    def label(self) -> str:
+        return _ENCODING_LABELS.get(codecs.lookup(self.encoding).name, self.encoding)
+
+    def choices(self) -> list[tuple[str, str, bool]]:
+        """(codec, label, selected) for the encoding picker."""
+        current = codecs.lookup(self.encoding).name
+        return [(codec, label, codecs.lookup(codec).name == current) for codec, label in PREVIEW_ENCODINGS.items()]
+
+
+def declared_charset(content_type: str) -> str:
+    """The charset= parameter of a Content-Type, when Python knows the codec; "" otherwise."""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "charset" and value:
+            try:
+                return codecs.lookup(value.strip().strip('"')).name
+            except LookupError:
+                return ""
+    return ""
+
+
+def preview_decode(raw: bytes, *, truncated: bool, chosen: str = "", declared: str = "") -> Preview:
+    """The text of the first bytes of an object, in the encoding it most likely has.
+
+    In order: the user's choice, a byte order mark, the declared charset if the bytes fit it,
+    UTF-8 if the bytes are valid UTF-8, else Windows-1252 (Latin-1 where 1252 has holes), which
+    is what most non-UTF-8 text in the wild is. The label says which rule decided, so a wrong
+    guess reads as a guess, never as mojibake with no explanation. A multibyte character cut
+    off at the preview's end is not an error.
+    """
+    if chosen:
+        return Preview(_decode(raw, chosen, truncated), chosen, "chosen")
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            return Preview(_decode(raw, codec if codec != "utf-8" else "utf-8-sig", truncated), codec, "bom")
+    for codec, how in ((declared, "declared"), ("utf-8", "utf-8")):
+        if codec:
+            try:
+                return Preview(_decode(raw, codec, truncated, errors="strict"), codec, how)
+            except UnicodeDecodeError:
+                pass
+    try:
+        return Preview(raw.decode("cp1252"), "cp1252", "assumed")
+    except UnicodeDecodeError:
+        return Preview(raw.decode("latin-1"), "latin-1", "assumed")
+
+
+def _decode(raw: bytes, codec: str, truncated: bool, errors: str = "replace") -> str:
+    # An incremental decoder keeps a sequence cut at the end instead of failing on it.
+    return codecs.getincrementaldecoder(codec)(errors=errors).decode(raw, final=not truncated)
 
 
 def download_name(key: str) -> str:
@@ -138,7 +230,9 @@ def _stream(request: HttpRequest, connection_id: int, bucket: str, *, inline_typ
     """
     target = get_bucket(request, connection_id, bucket)
     data = request.POST if request.method == "POST" else request.GET
-    key = data.get("key", "")
+    key, problem = key_param(data)
+    if problem:
+        return bad_input(request, problem, title="Cannot read the object")
     extra: dict = {}
     if request.method == "POST":
         try:
@@ -195,7 +289,7 @@ def create_folder(request: HttpRequest, connection_id: int, bucket: str) -> Http
         audit.record(request, "folder.create", connection=target.connection, bucket=bucket, key=key, ok=False, message=str(exc))
         return s3_error_response(request, exc, title="The folder was not created")
     audit.record(request, "folder.create", connection=target.connection, bucket=bucket, key=key)
-    messages.success(request, f"Folder “{form.cleaned_data['name']}” created.")
+    messages.success(request, f"Folder “{key_text(form.cleaned_data['name'])}” created.")
     return redirect(url_with("browse", connection_id, bucket, prefix=key))
 
 
@@ -211,6 +305,9 @@ def delete_objects(request: HttpRequest, connection_id: int, bucket: str) -> Htt
     if not keys:
         messages.error(request, "Select at least one object to delete.")
         return redirect(back)
+    problem = next((names.key_problem(k) for k in keys if names.key_problem(k)), "")
+    if problem:
+        return bad_input(request, problem, title="Nothing was deleted")
     if request.POST.get("confirm") != "yes":
         context = {"connection": target.connection, "bucket": bucket, "prefix": prefix, "objects": objects, "folders": folders, "count": len(keys)}
         template = "buckets/delete_confirm.html#dialog" if request.htmx else "buckets/delete_confirm.html"
@@ -226,7 +323,7 @@ def delete_objects(request: HttpRequest, connection_id: int, bucket: str) -> Htt
         if deleted:
             messages.success(request, f"Deleted {len(deleted)} object(s).")
         for key, message in list(errors.items())[:10]:
-            messages.error(request, f"{key}: {message}")
+            messages.error(request, f"{key_text(key)}: {message}")
     for folder in folders:
         job = delete_prefix_job_create(team=target.access.team, user=request.user, connection=target.connection,
                                        bucket=bucket, prefix=folder)
@@ -234,9 +331,9 @@ def delete_objects(request: HttpRequest, connection_id: int, bucket: str) -> Htt
         try:
             jobs.job_enqueue(job)
         except jobs.BrokerUnavailable as exc:
-            messages.error(request, f"Folder “{folder}”: job #{job.pk} was saved, but not started. {exc}")
+            messages.error(request, f"Folder “{key_text(folder)}”: job #{job.pk} was saved, but not started. {exc}")
         else:
-            messages.info(request, f"Deleting folder “{folder}” and everything in it as job #{job.pk}.")
+            messages.info(request, f"Deleting folder “{key_text(folder)}” and everything in it as job #{job.pk}.")
     if request.htmx:
         from django_htmx.http import HttpResponseClientRedirect
 
@@ -251,14 +348,17 @@ SHARE_EXPIRIES = {"3600": "1 hour", "86400": "1 day", "604800": "7 days (the Sig
 def share_link(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
     """A presigned GET link; viewers may share what they may download."""
     target = get_bucket(request, connection_id, bucket)
-    key = request.POST.get("key", "")
+    key, problem = key_param(request.POST)
     expires = request.POST.get("expires", "3600")
     context = {"connection": target.connection, "bucket": bucket, "key": key, "expiries": SHARE_EXPIRIES}
     availability = target.availability("presigned_url")
-    if not availability.usable(target.access.team.allow_api_only):
+    status = 200
+    if problem:
+        context["error"], status = problem, 400
+    elif not availability.usable(target.access.team.allow_api_only):
         context["error"] = f"Share links are not available here. {availability.note}"
     elif expires not in SHARE_EXPIRIES:
-        context["error"] = "Choose one of the offered expiry times."
+        context["error"], status = "Choose one of the offered expiry times.", 400
     else:
         try:
             context["url"] = gateway.presigned_get(
@@ -270,13 +370,16 @@ def share_link(request: HttpRequest, connection_id: int, bucket: str) -> HttpRes
         except gateway.S3Error as exc:
             context["error"] = str(exc)
     template = "buckets/share.html#result" if request.htmx else "buckets/share.html"
-    return render(request, template, context)
+    # htmx swaps only 2xx answers; the refusal must still appear in the panel.
+    return render(request, template, context, status=200 if request.htmx else status)
 
 
 @require_GET
 def versions(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
     target = get_bucket(request, connection_id, bucket)
-    key = request.GET.get("key", "")
+    key, problem = key_param(request.GET)
+    if problem:
+        return bad_input(request, problem, title="Cannot list versions")
     availability = target.availability("versioning")
     allowed = availability.usable(target.access.team.allow_api_only)
     context = {
@@ -296,12 +399,19 @@ def versions(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespo
 @require_POST
 def delete_version(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
     target = get_bucket(request, connection_id, bucket, Role.EDITOR)
-    key = request.POST.get("key", "")
+    key, problem = key_param(request.POST)
     version_id = request.POST.get("version", "")
+    if problem:
+        return bad_input(request, problem, title="The version was not deleted")
     back = url_with("versions", connection_id, bucket, key=key)
     if not version_id:
         messages.error(request, "Choose a version to delete.")
         return redirect(back)
+    if request.POST.get("confirm") != "yes":
+        # The same confirmation dialog as every other delete (a page of its own without JavaScript).
+        context = {"connection": target.connection, "bucket": bucket, "key": key, "version": version_id, "back": back}
+        template = "buckets/delete_confirm.html#version_dialog" if request.htmx else "buckets/delete_confirm.html"
+        return render(request, template, context)
     try:
         gateway.delete_object(target.connection, bucket, key, version_id=version_id)
     except gateway.S3Error as exc:
@@ -309,7 +419,7 @@ def delete_version(request: HttpRequest, connection_id: int, bucket: str) -> Htt
                      ok=False, message=str(exc), version=version_id)
         return s3_error_response(request, exc, title="The version was not deleted")
     audit.record(request, "object.version.delete", connection=target.connection, bucket=bucket, key=key, version=version_id)
-    messages.success(request, f"Version {version_id} deleted permanently.")
+    messages.success(request, f"Version {key_text(version_id)} of “{key_text(key)}” deleted permanently.")
     return redirect(back)
 
 

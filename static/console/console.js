@@ -29,10 +29,47 @@
   document.body.addEventListener("closeModal", function () {
     if (modal() && modal().open) modal().close();
   });
+  // data-confirm asks in the site's own dialog, like every other delete (never window.confirm,
+  // which looks like a browser warning and cannot be styled or read as part of the page).
+  function askInDialog(form) {
+    const dialog = modal();
+    const submit = form.querySelector("button:not([type=button]), input[type=submit]");
+    const body = document.createElement("div");
+    body.className = "dialog-body";
+    const title = document.createElement("h2");
+    title.id = "modal-title";
+    title.textContent = form.dataset.confirm;  // textContent: names in it never become markup
+    const actions = document.createElement("div");
+    actions.className = "form-actions";
+    const ok = document.createElement("button");
+    ok.type = "button";
+    ok.className = "btn danger";
+    ok.textContent = (submit && (submit.textContent || submit.value).trim()) || "Confirm";
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "btn";
+    cancel.dataset.close = "";
+    cancel.textContent = "Cancel";
+    actions.append(ok, cancel);
+    body.append(title, actions);
+    dialog.replaceChildren(body);
+    ok.addEventListener("click", function () {
+      dialog.close();
+      form.dataset.confirmed = "yes";
+      form.requestSubmit(submit || undefined);
+    });
+    dialog.showModal();
+    ok.focus();
+  }
   document.addEventListener("submit", function (event) {
     const form = event.target;
-    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
-  });
+    if (!form.dataset.confirm || !modal()) return;
+    if (form.dataset.confirmed === "yes") { delete form.dataset.confirmed; return; }
+    // Capture phase: stop the submit before htmx or the browser act on it.
+    event.preventDefault();
+    event.stopPropagation();
+    askInDialog(form);
+  }, true);
   document.addEventListener("change", function (event) {
     if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
   });
