@@ -547,7 +547,11 @@ def _run(conn: Endpoint, method: str, params: dict[str, Any], *, what: str, feat
                        f"the console did not ask again{subject}. Reload to try again.", code="Deadline")
     guard = _guard_for(conn.endpoint_url)
     probe = guard.admit()
-    if not guard.slots.acquire(timeout=max(0.0, min(settings.S3_ENDPOINT_QUEUE_SECONDS, deadline.remaining()))):
+    # A page waits for a slot only briefly; a worker's job (a patient deadline) as long as its
+    # deadline allows, or a bulk job's threads would fail items while others hold the slots.
+    patient_call = deadline.seconds > settings.S3_DEADLINE
+    wait = deadline.remaining() if patient_call else min(settings.S3_ENDPOINT_QUEUE_SECONDS, deadline.remaining())
+    if not guard.slots.acquire(timeout=max(0.0, wait)):
         if probe:
             guard.release_probe()
         raise EndpointBusy(
@@ -657,7 +661,8 @@ def _build_client(conn: Endpoint, fast: bool, key: tuple) -> Any:
         # Many S3-compatible stores reject or mishandle boto3's default CRC checksums.
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
-        max_pool_connections=20,
+        # At least one pooled connection per call the endpoint guard lets through at once.
+        max_pool_connections=max(20, settings.S3_ENDPOINT_CONCURRENCY),
         user_agent_extra="s3-console",
     )
     if _session is None:
@@ -1276,6 +1281,7 @@ def multipart_upload_part(
     )
     return response["ETag"]
 
+
 # --- a part streamed from the browser (the proxy route) -------------------------------------
 # botocore wants a part's bytes whole and, over plain HTTP, hashes them for the SigV4 payload
 # signature before it sends one. A presigned UploadPart URL signs UNSIGNED-PAYLOAD instead, so
@@ -1519,7 +1525,6 @@ def _part_answer(conn: Endpoint, api: Any, status: int, headers: Any, body: byte
     if isinstance(error, AccessDenied) and error.bare and _keys_rejected(conn):
         raise wrong_keys(error.code)
     raise error
-
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ CPU), but the checkpoint only moves once everything up to it is finished.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -143,7 +145,8 @@ def prefetch[T](pages: Iterator[T], depth: int = 2) -> Iterator[T]:
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
             box.put((exc, end))
 
-    thread = threading.Thread(target=produce, daemon=True, name="bulk-list")
+    # The listing thread keeps the job's S3 deadline (gateway.patient) and log context.
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(produce,), daemon=True, name="bulk-list")
     thread.start()
     try:
         while True:
@@ -158,8 +161,13 @@ def prefetch[T](pages: Iterator[T], depth: int = 2) -> Iterator[T]:
         thread.join(timeout=5)
 
 
-def in_parallel[T, R](items: Iterable[T], work: Callable[[T], R], *, width: int = PARALLEL) -> list[R]:
-    """`work` over `items` on a few threads; results in the order of `items`."""
+def in_parallel[T, R](items: Iterable[T], work: Callable[[T], R], *, width: int = 0) -> list[R]:
+    """`work` over `items` on a few threads; results in the order of `items`. By default as
+    many threads as the gateway lets calls reach one endpoint at once (at least PARALLEL): a
+    worker given more slots (CONSOLE_S3_ENDPOINT_CONCURRENCY) runs its jobs wider."""
+    from django.conf import settings
+
+    width = width or max(PARALLEL, settings.S3_ENDPOINT_CONCURRENCY)
     items = list(items)
     if len(items) <= 1:
         return [work(i) for i in items]
@@ -171,7 +179,22 @@ def in_parallel[T, R](items: Iterable[T], work: Callable[[T], R], *, width: int 
             close_old_connections()
 
     with ThreadPoolExecutor(max_workers=min(width, len(items)), thread_name_prefix="bulk") as pool:
-        return list(pool.map(one, items))
+        # Each item runs in a copy of the caller's context: the job's patient S3 deadline
+        # (contextvars do not follow work into pool threads on their own).
+        futures = [pool.submit(contextvars.copy_context().run, one, item) for item in items]
+        return [f.result() for f in futures]
+
+
+def patient_job[**P, R](run: Callable[P, R]) -> Callable[P, R]:
+    """A job kind's run function with the worker's deadlines (gateway.patient): a call may
+    take minutes (a server-side copy of a large part) and waits for a free slot of the
+    endpoint instead of failing its item after the two seconds a page would wait."""
+
+    @functools.wraps(run)
+    def patiently(*args: P.args, **kwargs: P.kwargs) -> R:
+        with gateway.patient():
+            return run(*args, **kwargs)
+    return patiently
 
 
 def fail_once(run: JobRun, key: str, reason: str, version_id: str = "") -> None:

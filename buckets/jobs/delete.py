@@ -74,6 +74,7 @@ def _finish(run: JobRun, counts: dict[str, int], what: str) -> None:
         raise gateway.Invalid(f"{bulk.plural(failed, 'item')} could not be deleted; the job lists them with the reason.")
 
 
+@bulk.patient_job
 def delete_run(run: JobRun) -> None:
     counts = _counts(run.job)
     if run.job.params.get("versions") == "all":
@@ -84,6 +85,7 @@ def delete_run(run: JobRun) -> None:
         _finish(run, counts, "object")
 
 
+@bulk.patient_job
 def empty_bucket_run(run: JobRun) -> None:
     """Every version, delete marker and incomplete upload; then the bucket, when asked."""
     job = run.job
@@ -152,6 +154,7 @@ engine.register(JobKind.EMPTY_BUCKET, empty_bucket_run)
 # --- incomplete multipart uploads ------------------------------------------------------------
 
 
+@bulk.patient_job
 def abort_uploads_run(run: JobRun) -> None:
     """Abort chosen incomplete uploads, or every one started more than N days ago."""
     from datetime import timedelta
