@@ -252,9 +252,15 @@ def rules_from_s3(rules: Iterable[Mapping[str, Any]]) -> list[Rule]:
 
 def next_midnight(moment: datetime) -> datetime:
     """`moment` rounded up to midnight UTC (a moment at midnight stays)."""
-    moment = moment.astimezone(UTC)
-    floor = datetime.combine(moment.date(), time(), UTC)
-    return floor if moment == floor else floor + DAY
+    # On the epoch's seconds: a version listing's datetimes carry dateutil's tzutc, and
+    # astimezone() plus combine() cost more than the rest of a rule's check (profiled).
+    whole, fraction = divmod(moment.timestamp(), 86400)
+    if fraction or moment.microsecond:
+        whole += 1
+    return _EPOCH + timedelta(days=whole)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def due(start: datetime, days: int, behaviour: Behaviour) -> datetime:
@@ -305,7 +311,10 @@ def _candidates(rules: Sequence[Rule], e: Entry, *, versioned: bool, behaviour: 
     found: list[Effect] = []
     size = 0 if e.is_delete_marker else e.size
     for rule in rules:
-        if not rule.enabled or not matches(rule.filter, key=e.key, size=size, tags=e.tags, behaviour=behaviour):
+        flt = rule.filter
+        if not rule.enabled or not e.key.startswith(flt.prefix):
+            continue
+        if (flt.tags or flt.has_size) and not matches(flt, key=e.key, size=size, tags=e.tags, behaviour=behaviour):
             continue
         if e.is_delete_marker:
             if not e.is_latest and rule.noncurrent_days is not None and e.noncurrent_since is not None:
@@ -388,8 +397,11 @@ def key_effects(rules: Sequence[Rule], entries: Sequence[Entry], *, versioned: b
                 behaviour: Behaviour = Behaviour()) -> list[tuple[Entry, list[Effect]]]:
     """Every version and delete marker of one key (any order), each with what happens to it."""
     # Newest first; the sort is stable, so entries of the same second keep the listing's order.
-    ordered = sorted(entries, key=lambda e: (e.is_latest, e.last_modified), reverse=True)
-    ordered = ordered[:1] + sorted(ordered[1:], key=lambda e: e.last_modified, reverse=True)
+    if len(entries) == 1:
+        ordered = list(entries)  # most keys have one version: nothing to order
+    else:
+        ordered = sorted(entries, key=lambda e: (e.is_latest, e.last_modified), reverse=True)
+        ordered = ordered[:1] + sorted(ordered[1:], key=lambda e: e.last_modified, reverse=True)
     noncurrent_seen = 0
     for n, entry in enumerate(ordered):
         entry.noncurrent_since = ordered[n - 1].last_modified if n else None
@@ -457,8 +469,17 @@ HORIZONS: tuple[tuple[str, int], ...] = (("now", 0), ("7", 7), ("30", 30), ("90"
 
 def horizon_of(at: datetime, now: datetime, behaviour: Behaviour = Behaviour()) -> str | None:
     """The first horizon ("now", "7", … "365") an effect at `at` falls within, or None."""
-    for name, days in HORIZONS:
-        if at <= now + days * behaviour.day:
+    return horizon_within(at, horizon_cutoffs(now, behaviour))
+
+
+def horizon_cutoffs(now: datetime, behaviour: Behaviour = Behaviour()) -> tuple[tuple[str, datetime], ...]:
+    """Each horizon with the moment it ends: computed once, then `horizon_within` per effect."""
+    return tuple((name, now + days * behaviour.day) for name, days in HORIZONS)
+
+
+def horizon_within(at: datetime, cutoffs: Sequence[tuple[str, datetime]]) -> str | None:
+    for name, end in cutoffs:
+        if at <= end:
             return name
     return None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -39,6 +39,24 @@ def test_days_count_from_creation_and_round_up_to_the_next_midnight_utc():
 
 def test_a_moment_at_midnight_is_not_pushed_to_the_next_day():
     assert lifecycle.next_midnight(datetime(2026, 1, 19, tzinfo=UTC)) == datetime(2026, 1, 19, tzinfo=UTC)
+
+
+def test_midnight_rounding_is_exact_for_any_offset_and_every_fraction_of_a_second():
+    from dateutil.tz import tzutc  # what boto3 puts on a listing's LastModified
+
+    def reference(moment):
+        moment = moment.astimezone(UTC)
+        floor = datetime.combine(moment.date(), datetime.min.time(), UTC)
+        return floor if moment == floor else floor + timedelta(days=1)
+
+    plus_two = timezone(timedelta(hours=2))
+    moments = [datetime(2026, 1, 19, tzinfo=UTC), datetime(2026, 1, 19, 0, 0, 0, 1, tzinfo=UTC),
+               datetime(2026, 1, 18, 23, 59, 59, 999999, tzinfo=tzutc()), datetime(2026, 1, 19, 2, tzinfo=plus_two),
+               datetime(1999, 12, 31, 23, 59, 59, tzinfo=tzutc()), datetime(2026, 3, 29, 1, 30, 0, 500000, tzinfo=UTC)]
+    moments += [T0 + timedelta(seconds=n * 7919.123457) for n in range(500)]
+    for moment in moments:
+        assert lifecycle.next_midnight(moment) == reference(moment), moment
+        assert lifecycle.next_midnight(moment).tzinfo is UTC
 
 
 def test_an_expiration_date_applies_from_that_midnight_and_to_newer_objects_at_once():

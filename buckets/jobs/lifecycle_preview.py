@@ -102,10 +102,11 @@ class _Preview:
         self.scanned = {"versions": 0, "delete_markers": 0, "uploads": 0, "tag_reads": 0}
         self.rows = 0
         self.tagged = any(r.needs_tags for r in rules)
+        self.cutoffs = lifecycle.horizon_cutoffs(now, behaviour)
 
     def record(self, effect: lifecycle.Effect, *, key: str, version_id: str, marker: bool, size: int,
                modified: datetime, storage_class: str) -> None:
-        within = lifecycle.horizon_of(effect.at, self.now, self.behaviour)
+        within = lifecycle.horizon_within(effect.at, self.cutoffs)
         if within is None:
             return
         slot = (effect.rule_id, effect.action.value)
@@ -113,13 +114,12 @@ class _Preview:
         if tally is None:
             tally = self.tally[slot] = lifecycle.Tally()
         tally.add(within, size)
+        at = effect.at.isoformat()
         sample = self.samples.setdefault(slot, [])
         if len(sample) < SAMPLES:
-            sample.append({"key": key, "version_id": version_id, "size": size, "due": effect.at.isoformat(),
-                           "within": within})
-        self.writer.writerow((effect.rule_id, effect.action.value, key, version_id, "yes" if marker else "",
-                              size, modified.isoformat(), effect.at.isoformat(), within,
-                              effect.storage_class or storage_class))
+            sample.append({"key": key, "version_id": version_id, "size": size, "due": at, "within": within})
+        self.writer.writerow((slot[0], slot[1], key, version_id, "yes" if marker else "", size,
+                              modified.isoformat(), at, within, effect.storage_class or storage_class))
         self.rows += 1
 
     def key_done(self, entries: list[lifecycle.Entry]) -> None:
