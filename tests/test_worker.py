@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from buckets import gateway
+from buckets import gateway, jobs
 from buckets.jobs import upload
 from buckets.models import Job, JobState
 from tests.conftest import ROOT
@@ -257,3 +257,53 @@ def test_a_large_file_dropped_in_the_browser_travels_in_parts_through_a_worker(b
     assert job.state == JobState.SUCCEEDED and job.result["parts"] == 2
     assert b"".join(gateway.open_object(connection, bucket, "big video.bin").body) == data
     assert page.console_problems == []
+
+
+class AnswerDelayProxy(SlowProxy):
+    """Forwards at full speed, but holds every answer from the endpoint for `delay` seconds."""
+
+    def __init__(self, target_port: int, delay: float):
+        self.delay = delay
+        super().__init__(target_port, bytes_per_second=1 << 40)
+
+    def pipe(self, source: socket.socket, sink: socket.socket, slow: bool) -> None:
+        if not slow:  # the endpoint's side: every answer (on a kept-alive connection too) waits
+            try:
+                while data := source.recv(64 * 1024):
+                    time.sleep(self.delay)
+                    sink.sendall(data)
+            except OSError:
+                pass
+            return
+        super().pipe(source, sink, slow)
+
+
+def test_a_worker_gives_slow_s3_calls_the_long_deadline_the_site_does_not(login, editor, make_connection, team,
+                                                                           s3_endpoint, worker_env, workers, settings):
+    """Web requests get a short deadline per S3 call; a worker's job must not (its calls copy
+    gigabytes or complete large uploads). Here the site's deadline is 1 s and every answer of
+    the endpoint takes 1.5 s: the job still finishes."""
+    worker_env["CONSOLE_S3_DEADLINE"] = "1"
+    proxy = AnswerDelayProxy(int(s3_endpoint.rsplit(":", 1)[1]), delay=1.5)
+    try:
+        connection = make_connection(team, endpoint=f"http://127.0.0.1:{proxy.port}")
+        direct = make_connection(team, endpoint=s3_endpoint)
+        bucket = "patient-" + os.urandom(4).hex()
+        gateway.create_bucket(direct, bucket)
+        for i in range(3):
+            gateway.put_object(direct, bucket, f"old/{i}.txt", b"x")
+        settings.S3_DEADLINE = 1
+        page = login(editor).get(reverse("browse", args=[connection.pk, bucket]), {"prefix": "old/"})
+        assert "did not answer in time" in page.content.decode()  # the site's deadline holds
+        gateway.reset_limits()
+        workers.start()
+        from buckets.jobs.delete import delete_prefix_job_create
+
+        job = delete_prefix_job_create(team=team, user=editor, connection=connection, bucket=bucket, prefix="old/")
+        jobs.job_enqueue(job)
+        job = wait_for(lambda: Job.objects.filter(pk=job.pk, state__in=[JobState.SUCCEEDED, JobState.FAILED]).first(),
+                       60, "the job")
+        assert job.state == JobState.SUCCEEDED, job.error
+        assert gateway.list_page(direct, bucket, prefix="old/").objects == []
+    finally:
+        proxy.close()

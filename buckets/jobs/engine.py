@@ -218,7 +218,9 @@ def job_run(job_id: int) -> None:
     beat = threading.Thread(target=run._beat, args=(stop,), daemon=True, name=f"job-{job_id}-lease")
     beat.start()
     try:
-        KINDS[run.job.kind].run(run)
+        # Nobody waits in a browser for a job: its S3 calls get the worker's long deadlines.
+        with gateway.patient():
+            KINDS[run.job.kind].run(run)
     except LeaseLost:
         log.warning("job %s: another run owns it now; this one stops", job_id)
     except JobCancelled:
