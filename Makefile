@@ -10,7 +10,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint bench check-python clean
+.PHONY: run test lint bench screenshots check-python clean
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is needed: install it or pass PYTHON=/path/to/python3.12"; exit 1; fi
@@ -33,6 +33,10 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py
+
+# The guides' pictures (docs/*-guide.md), taken by Playwright from the running console.
+screenshots: $(VENV)/.installed
+	$(PY) -m pytest tests/screenshots.py -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) var
