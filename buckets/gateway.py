@@ -1754,6 +1754,17 @@ def copy_object(conn: Endpoint, bucket: str, key: str, *, source_bucket: str, so
     return r.get("CopyObjectResult", {}).get("ETag", "").strip('"')
 
 
+def copy_version_to_top(conn: Endpoint, bucket: str, key: str, version_id: str, *, storage_class: str = "") -> str:
+    """Restore a version: CopyObject of `key` at `version_id` onto `key` itself, so it becomes the
+    current version; metadata, content headers and tags come along, the class when given."""
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key, "MetadataDirective": "COPY", "TaggingDirective": "COPY",
+                              "CopySource": {"Bucket": bucket, "Key": key, "VersionId": version_id}}
+    if storage_class and storage_class != "STANDARD":
+        params["StorageClass"] = storage_class
+    r = call(conn, "copy_object", what=key, **params)
+    return r.get("VersionId", "") or ""
+
+
 def multipart_create_like(conn: Endpoint, bucket: str, key: str, source: SourceObject) -> str:
     """A multipart upload that will carry the source's headers, metadata, tags and class."""
     params: dict[str, Any] = {"Bucket": bucket, "Key": key, **source.headers}

@@ -31,6 +31,9 @@ MiB = 1024 * 1024
 MULTIPART_COPY_ABOVE = 1024 * MiB
 COPY_PART = 512 * MiB
 STREAM_PART = 8 * MiB
+# One object copied server-side while the page waits (object_copy_now); larger ones, and
+# every streamed copy, run as a job.
+DIRECT_COPY_MAX = 128 * MiB
 # Streams bigger than a part hold a part each in memory: at most this many at once.
 _big_streams = threading.BoundedSemaphore(4)
 
@@ -202,6 +205,30 @@ class _Transfer:
             raise _ItemFailed(f"The copy has {copied.size} bytes, the source {source.size}: the source was kept.")
         if expected_etag and copied.etag != expected_etag and copied.etag != source.etag:
             raise _ItemFailed(f"The copy's ETag {copied.etag} is not the expected {expected_etag}: the source was kept.")
+
+
+def object_copy_now(*, source: Connection, source_bucket: str, key: str, target: Connection, target_bucket: str,
+                    target_key: str, move: bool) -> str:
+    """One object, server-side, while the page waits: CopyObject carries metadata, content
+    headers and tags; the storage class is sent along. A move deletes the source only after
+    HEAD of the copy shows its size and the ETag the copy produced. Returns the copy's ETag."""
+    found = gateway.copy_source_get(source, source_bucket, key, with_tags=False)
+    if found.size > DIRECT_COPY_MAX:
+        raise gateway.Invalid(f"“{key}” is larger than {DIRECT_COPY_MAX // MiB} MiB: copy it as a job.")
+    etag = gateway.copy_object(target, target_bucket, target_key, source_bucket=source_bucket, source_key=key,
+                               storage_class=found.storage_class)
+    if move:
+        copied = gateway.head_object(target, target_bucket, target_key)
+        if copied.size != found.size or (etag and copied.etag != etag and copied.etag != found.etag):
+            raise gateway.Invalid(f"The copy of “{key}” does not match the source (size or ETag): the source was kept.")
+        gateway.delete_object(source, source_bucket, key)
+    return etag
+
+
+def version_restore(conn: Connection, bucket: str, key: str, version_id: str) -> str:
+    """Copy a version to the top of its key, keeping its storage class; returns the new version id."""
+    version = gateway.head_object(conn, bucket, key, version_id=version_id)
+    return gateway.copy_version_to_top(conn, bucket, key, version_id, storage_class=version.storage_class)
 
 
 def _multipart_etag(part_etags) -> str:

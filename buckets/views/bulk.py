@@ -15,10 +15,10 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import audit, gateway, jobs, names
-from ..access import BucketAccess, get_bucket, team_connections
+from ..access import BucketAccess, bucket_type_of, get_bucket, get_connection, team_connections
 from ..jobs import archive, delete, size, transfer
 from ..models import Job, JobKind, Role
-from .common import render_page, s3_error_response, url_with
+from .common import bad_input, key_param, parent_prefix, render_page, s3_error_response, url_with
 
 
 def _selection(request: HttpRequest) -> tuple[list[str], str]:
@@ -262,3 +262,192 @@ def bulk_zip(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespo
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
+
+
+# --- one object: copy, move, rename (the details panel) -------------------------------------
+
+
+def _editable_connections(source: BucketAccess) -> list:
+    """Connections of the source's team the user may write to (the same membership decides)."""
+    return list(team_connections(source.access.team)) if source.can(Role.EDITOR) else []
+
+
+def _picker_context(request: HttpRequest, source: BucketAccess, data) -> dict:
+    """Where the destination picker stands: a connection of the team, then a bucket, then a
+    folder; each level lists what can be chosen below it. Errors of the endpoint are shown,
+    not raised: the picker is a fragment of a form."""
+    choices = _editable_connections(source)
+    try:
+        target_id = int(data.get("target_connection") or source.connection.pk)
+    except ValueError:
+        target_id = source.connection.pk
+    target_conn = next((c for c in choices if c.pk == target_id), source.connection)
+    target_bucket = data.get("target_bucket", source.bucket if target_conn.pk == source.connection.pk else "")
+    target_prefix = data.get("target_prefix", "").lstrip("/")
+    if target_prefix and not target_prefix.endswith("/"):
+        target_prefix += "/"
+    buckets: list[str] = []
+    folders: list[tuple[str, str]] = []
+    error = ""
+    access = get_connection(request, target_conn.pk)
+    if target_bucket and (names.target_bucket_problem(target_bucket) or not access.bucket_allowed(target_bucket)):
+        error, target_bucket, target_prefix = "Choose a bucket from the list.", "", ""
+    try:
+        if target_bucket:
+            page = gateway.list_page(target_conn, target_bucket, prefix=target_prefix, page_size=200)
+            folders = [(f, f[len(target_prefix):].rstrip("/")) for f in page.folders]
+        else:
+            buckets = access.granted_buckets or [b.name for b in gateway.list_buckets(target_conn)]
+    except gateway.S3Error as exc:
+        error = str(exc)
+    crumbs, walked = [], ""
+    for part in target_prefix.rstrip("/").split("/") if target_prefix else []:
+        walked += part + "/"
+        crumbs.append((part, walked))
+    route = None
+    if target_bucket:
+        route = transfer.copy_route(source.connection, source.bucket_type, target_conn,
+                                    bucket_type_of(target_conn, target_bucket))
+    return {"picker_connections": choices, "target_connection": target_conn, "target_bucket": target_bucket,
+            "target_prefix": target_prefix, "picker_buckets": buckets, "picker_folders": folders,
+            "picker_crumbs": crumbs, "picker_error": error, "route": route}
+
+
+@require_GET
+def destination_picker(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
+    """The destination picker as an htmx fragment: connection, bucket, folders of the target."""
+    source = get_bucket(request, connection_id, bucket, Role.EDITOR)
+    key, problem = key_param(request.GET)
+    if problem:
+        return bad_input(request, problem, title="Cannot choose a destination")
+    try:
+        details = gateway.head_object(source.connection, bucket, key)
+    except gateway.S3Error as exc:
+        return s3_error_response(request, exc, title="Cannot choose a destination")
+    context = {"connection": source.connection, "bucket": bucket, "key": key, "op": _op(request.GET),
+               **_picker_context(request, source, request.GET)}
+    context["plan"] = _single_plan(source, context, details)
+    return render(request, "buckets/partials/destination_picker.html", context)
+
+
+def _op(data) -> str:
+    op = data.get("op", "copy")
+    return op if op in {"copy", "move", "rename"} else "copy"
+
+
+@require_http_methods(["GET", "POST"])
+def object_copy(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
+    """Copy, move or rename one object. Server-side and at once where the catalogue allows it
+    on one endpoint; otherwise (another endpoint, a refused route, a large object) as a job."""
+    source = get_bucket(request, connection_id, bucket, Role.EDITOR)
+    data = request.POST if request.method == "POST" else request.GET
+    key, problem = key_param(data)
+    if problem or key.endswith("/"):
+        return bad_input(request, problem or "Folders are copied from the browser's selection (Copy… / Move or "
+                         "rename…), as a job.", title="Cannot copy the object")
+    try:
+        details = gateway.head_object(source.connection, bucket, key)
+    except gateway.S3Error as exc:
+        return s3_error_response(request, exc, title="Cannot copy the object")
+    op = _op(data)
+    name = key.rsplit("/", 1)[-1]
+    if request.method == "GET" and op == "rename" and "target_prefix" not in data:
+        data = {**data.dict(), "target_prefix": parent_prefix(key)}
+    context = {"connection": source.connection, "bucket": bucket, "key": key, "details": details, "op": op,
+               "new_name": data.get("new_name", name), "overwrite": data.get("overwrite") == "yes",
+               "ops": (("copy", "Copy"), ("move", "Move"), ("rename", "Rename")),
+               **_picker_context(request, source, data)}
+    context["plan"] = _single_plan(source, context, details)
+    if request.method == "GET":
+        return render(request, "buckets/bulk_object_copy.html", context)
+    if context["picker_error"] or not context["target_bucket"]:
+        return _refuse(request, "buckets/bulk_object_copy.html", context,
+                       context["picker_error"] or "Choose a destination bucket.")
+    target = get_bucket(request, context["target_connection"].pk, context["target_bucket"], Role.EDITOR)
+    new_name = context["new_name"].strip()
+    if not new_name or "/" in new_name or new_name in {".", ".."}:
+        return _refuse(request, "buckets/bulk_object_copy.html", context,
+                       "A name is one path segment, without “/”.")
+    new_key = context["target_prefix"] + new_name
+    if problem := names.key_problem(new_key):
+        return _refuse(request, "buckets/bulk_object_copy.html", context, f"“{new_key}”: {problem}")
+    if (target.connection.pk, target.bucket, new_key) == (source.connection.pk, bucket, key):
+        return _refuse(request, "buckets/bulk_object_copy.html", context,
+                       "That is where the object already is: choose another folder, bucket or name.")
+    kind = JobKind.COPY if op == "copy" else JobKind.MOVE
+    plan = context["plan"]
+    if plan["direct"]:
+        try:
+            if not context["overwrite"] and gateway.object_exists(target.connection, target.bucket, new_key):
+                return _refuse(request, "buckets/bulk_object_copy.html", context,
+                               f"“{new_key}” exists in {target.bucket}. Tick “Overwrite” to replace it.")
+            transfer.object_copy_now(source=source.connection, source_bucket=bucket, key=key,
+                                     target=target.connection, target_bucket=target.bucket, target_key=new_key,
+                                     move=kind == JobKind.MOVE)
+        except gateway.S3Error as exc:
+            audit.record(request, f"object.{op}", connection=source.connection, bucket=bucket, key=key,
+                         ok=False, message=str(exc))
+            return s3_error_response(request, exc, title=f"The object was not {'copied' if op == 'copy' else 'moved'}")
+        audit.record(request, f"object.{op}", connection=source.connection, bucket=bucket, key=key,
+                     target_connection=target.connection.pk, target_bucket=target.bucket, target_key=new_key)
+        done = {"copy": "Copied", "move": "Moved", "rename": "Renamed"}[op]
+        messages.success(request, f"{done} to {target.bucket}/{new_key}.")
+        return redirect(url_with("object_detail", target.connection.pk, target.bucket, key=new_key))
+    job = transfer.transfer_job_create(
+        kind=kind, team=source.access.team, user=request.user, connection=source.connection, bucket=bucket,
+        keys=[key], base=parent_prefix(key), target=target.connection, target_bucket=target.bucket,
+        target_prefix=context["target_prefix"], rename_to=new_name,
+        conflict=transfer.Conflict.OVERWRITE if context["overwrite"] else transfer.Conflict.STOP,
+        route=plan["route"], copy_requires_unencrypted=bool(_constraint(source, "copy_requires_unencrypted")))
+    return _start(request, job, f"objects.{kind}", source, target_bucket=target.bucket, count=1,
+                  server_side=plan["route"].server_side)
+
+
+def _single_plan(source: BucketAccess, context: dict, details: gateway.ObjectDetails) -> dict:
+    """How this one object would travel to the chosen bucket, in words for the form."""
+    route = context["route"]
+    if route is None:
+        return {"direct": False, "route": None, "why": ""}
+    refused = route.server_side and details.encryption and _constraint(source, "copy_requires_unencrypted")
+    if not route.server_side or refused:
+        why = (f"{source.connection.provider_info.label} copies only unencrypted objects server-side, and this one "
+               "is encrypted: the console streams the bytes itself (a worker downloads and uploads them), as a job."
+               if refused else route.why.replace("the worker streams", "the console streams the bytes itself: "
+                                                  "a worker streams") + " It runs as a job.")
+        return {"direct": False, "route": transfer.Route(False, why), "why": why}
+    if details.size > transfer.DIRECT_COPY_MAX:
+        why = ("Server-side copy on the endpoint, as a job: the object is larger than "
+               f"{transfer.DIRECT_COPY_MAX // transfer.MiB} MiB, more than a page waits for.")
+        return {"direct": False, "route": route, "why": why}
+    return {"direct": True, "route": route,
+            "why": "Server-side copy on the endpoint, at once (no bytes pass through the console)."}
+
+
+@require_POST
+def restore_version(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
+    """Restore this version: copy it to the top of its own key (a new current version)."""
+    target = get_bucket(request, connection_id, bucket, Role.EDITOR)
+    key, problem = key_param(request.POST)
+    version_id = request.POST.get("version", "")
+    if problem or not version_id:
+        return bad_input(request, problem or "Choose a version to restore.", title="Cannot restore the version")
+    back = url_with("versions", connection_id, bucket, key=key)
+    try:
+        details = gateway.head_object(target.connection, bucket, key, version_id=version_id)
+        if details.encryption and _constraint(target, "copy_requires_unencrypted"):
+            return bad_input(request, f"{target.connection.provider_info.label} copies only unencrypted objects, and "
+                             "this version is encrypted: download it and upload it again instead.",
+                             title="Cannot restore the version")
+        if details.size > transfer.DIRECT_COPY_MAX:
+            return bad_input(request, f"This version is larger than {transfer.DIRECT_COPY_MAX // transfer.MiB} MiB, "
+                             "more than a page waits for; download it and upload it again instead.",
+                             title="Cannot restore the version")
+        transfer.version_restore(target.connection, bucket, key, version_id)
+    except gateway.S3Error as exc:
+        audit.record(request, "object.restore_version", connection=target.connection, bucket=bucket, key=key,
+                     version=version_id, ok=False, message=str(exc))
+        return s3_error_response(request, exc, title="The version was not restored")
+    audit.record(request, "object.restore_version", connection=target.connection, bucket=bucket, key=key,
+                 version=version_id)
+    messages.success(request, f"Version {version_id} is the current version again (copied to the top).")
+    return redirect(back)
