@@ -86,7 +86,12 @@ def bad_input(request: HttpRequest, message: str, *, title: str = "This cannot b
 def key_param(data, name: str = "key") -> tuple[str, str]:
     """(key, problem) for an object key sent as `name`: the problem is "" when S3 could take it."""
     key = data.get(name, "")
+    return key, key_problem(key)
+
+
+def key_problem(key: str) -> str:
+    """Why the console cannot act on this key, as a sentence; empty when it can."""
     if "\x00" in key:
         # S3 lists keys in XML, which cannot carry U+0000, and the audit log cannot store it.
-        return key, "A key cannot contain the NUL character (U+0000)."
-    return key, names.key_problem(key)
+        return "A key cannot contain the NUL character (U+0000)."
+    return names.key_problem(key)

@@ -24,7 +24,15 @@ from ..forms import FolderForm
 from ..jobs.delete import delete_prefix_job_create
 from ..models import Role
 from ..templatetags.keys import key_text
-from .common import bad_input, breadcrumbs, key_param, parent_prefix, s3_error_response, url_with
+from .common import (
+    bad_input,
+    breadcrumbs,
+    key_param,
+    key_problem,
+    parent_prefix,
+    s3_error_response,
+    url_with,
+)
 from .uploads import encryption_choices
 
 # Served inline (for previews) only these, and only sandboxed; everything else downloads.
@@ -305,7 +313,7 @@ def delete_objects(request: HttpRequest, connection_id: int, bucket: str) -> Htt
     if not keys:
         messages.error(request, "Select at least one object to delete.")
         return redirect(back)
-    problem = next((names.key_problem(k) for k in keys if names.key_problem(k)), "")
+    problem = next((key_problem(k) for k in keys if key_problem(k)), "")
     if problem:
         return bad_input(request, problem, title="Nothing was deleted")
     if request.POST.get("confirm") != "yes":
