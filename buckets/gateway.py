@@ -1473,10 +1473,13 @@ def multipart_upload_part_stream(
             wire.putheader(_SSE_C_HEADERS[name], value)
         with clock.wait(wire.sock):
             wire.endheaders()
-        while chunk:
-            with clock.wait(wire.sock):
-                wire.sock.sendall(chunk)
-            chunk = take() if received < length else b""
+        try:
+            while chunk:
+                with clock.wait(wire.sock):
+                    wire.sock.sendall(chunk)
+                chunk = take() if received < length else b""
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the endpoint may have answered before it read the body (a refusal): read that
         with clock.wait(wire.sock):
             answer = wire.getresponse()
             status = answer.status
