@@ -349,6 +349,11 @@ def _candidates(rules: Sequence[Rule], e: Entry, *, versioned: bool, behaviour: 
 
 def resolve(candidates: Sequence[Effect], *, storage_class: str = "STANDARD", versioned: bool = True) -> list[Effect]:
     """What really happens to one item, in time order, when several rules want it."""
+    if len(candidates) <= 1:  # the common case: one rule wants it, or none
+        only = candidates[0] if candidates else None
+        if only is None or (only.action not in TERMINAL and not _colder(only.storage_class, storage_class)):
+            return []
+        return [only]
     permanent = PERMANENT if versioned else PERMANENT | {Action.EXPIRE}
     ending = None
     for c in sorted((c for c in candidates if c.action in TERMINAL), key=lambda c: c.at):
