@@ -136,7 +136,7 @@ def test_the_picker_lists_the_buckets_of_a_connection_then_the_folders_of_a_buck
     assert "at once" in folders  # one endpoint: the form says how it travels
     deeper = client.get(url, {"key": "a.txt", "target_connection": connection.pk, "target_bucket": other_bucket,
                               "target_prefix": "photos/"}).content.decode()
-    assert "2026" in deeper and f'name="target_prefix" value="photos/"' in deeper
+    assert "2026" in deeper and 'name="target_prefix" value="photos/"' in deeper
     refused = client.get(url, {"key": "a.txt", "target_connection": connection.pk, "target_bucket": "Bad..Name"})
     assert "Choose a bucket from the list." in refused.content.decode()
 

@@ -12,7 +12,9 @@ from tests.test_worker import worker_env, workers  # noqa: F401 - fixtures
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_user_copies_a_file_to_another_bucket_from_the_details_panel(browser_page, editor, connection, bucket):
+def test_a_user_copies_a_file_to_another_bucket_from_the_details_panel(browser_page, editor, connection, bucket,
+                                                                       make_connection, team, s3_endpoint):
+    second = make_connection(team, endpoint=s3_endpoint, name="Second view of moto")
     target = unique_bucket_name("to")
     gateway.create_bucket(connection, target)
     try:
@@ -22,7 +24,7 @@ def test_a_user_copies_a_file_to_another_bucket_from_the_details_panel(browser_p
         page.goto(f"/c/{connection.pk}/b/{bucket}/object/?key=notes.txt")
         page.click("#copy-object")
         page.wait_for_selector("#object-copy-form")
-        page.click("#picker-location >> text=Buckets")  # htmx: the buckets of this connection
+        page.select_option("#picker-connection", str(second.pk))  # htmx: the buckets of that connection
         page.click(f".picker-bucket >> text={target}")
         page.click(".picker-folder >> text=inbox")
         page.wait_for_selector("#picker-location >> text=inbox")
@@ -31,6 +33,7 @@ def test_a_user_copies_a_file_to_another_bucket_from_the_details_panel(browser_p
         page.wait_for_url(lambda url: target in url)
         assert "Copied to" in page.content()
         assert b"".join(gateway.open_object(connection, target, "inbox/notes.txt").body) == b"hello"
+        assert f"/c/{second.pk}/b/{target}/" in page.url
         assert page.console_problems == []
     finally:
         empty_and_delete(connection, target)
