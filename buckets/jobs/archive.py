@@ -12,10 +12,14 @@ the threads other users' pages need.
 
 from __future__ import annotations
 
+import contextvars
+import itertools
 import threading
 import unicodedata
 import zlib
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from stream_zip import ZIP_64, stream_zip
@@ -23,6 +27,10 @@ from stream_zip import ZIP_64, stream_zip
 from .. import gateway
 
 ZIP_CONCURRENCY = 2
+# Objects opened ahead of the one being written, and how much of each is read ahead: a zip
+# holds at most READ_AHEAD × READ_AHEAD_BYTES besides the chunk in hand.
+READ_AHEAD = 4
+READ_AHEAD_BYTES = 1024 * 1024
 _slots = threading.BoundedSemaphore(ZIP_CONCURRENCY)
 
 
@@ -46,6 +54,17 @@ def zip_name(bucket: str, keys: list[str], base: str) -> str:
     if len(keys) == 1:
         return safe_member_name(keys[0], base).rstrip("/").rsplit("/", 1)[-1] + ".zip"
     return f"{bucket}.zip"
+
+
+def _read_ahead(conn, bucket: str, key: str) -> tuple[list[bytes], Iterator[bytes]]:
+    """Open one object and read its first READ_AHEAD_BYTES; the rest streams later."""
+    body = gateway.open_object(conn, bucket, key).body
+    first: list[bytes] = []
+    size = 0
+    while size < READ_AHEAD_BYTES and (chunk := next(body, None)) is not None:
+        first.append(chunk)
+        size += len(chunk)
+    return first, body
 
 
 def _objects(conn, bucket: str, keys: list[str]) -> Iterator[gateway.ObjectSummary]:
@@ -72,17 +91,32 @@ class ZipStream:
                                   get_compressobj=lambda: zlib.compressobj(level=0, wbits=-zlib.MAX_WBITS))
 
     def _members(self):
+        # The next objects are opened while one is written: one GET after another made a zip of
+        # 1,000 small objects wait for 1,000 first bytes in a row (measured: bench/bulk.py).
+        pool = ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="zip-ahead")
+        ahead: deque[tuple[gateway.ObjectSummary, Future]] = deque()
+        objects = (o for o in _objects(self.conn, self.bucket, self.keys) if not o.key.endswith("/"))
         seen: set[str] = set()
-        for obj in _objects(self.conn, self.bucket, self.keys):
-            if obj.key.endswith("/"):
-                continue  # a folder marker: the folders come with the names
-            name = safe_member_name(obj.key, self.base)
-            while name in seen:  # 'a/../b' and 'b' would collide once made safe
-                name += "_"
-            seen.add(name)
-            download = gateway.open_object(self.conn, self.bucket, obj.key)
-            modified = obj.last_modified or datetime.now(UTC)
-            yield name, modified.replace(tzinfo=None), 0o600, ZIP_64, download.body
+        try:
+            while True:
+                while len(ahead) < READ_AHEAD and (obj := next(objects, None)) is not None:
+                    ahead.append((obj, pool.submit(contextvars.copy_context().run, _read_ahead, self.conn,
+                                                   self.bucket, obj.key)))
+                if not ahead:
+                    return
+                obj, future = ahead.popleft()
+                name = safe_member_name(obj.key, self.base)
+                while name in seen:  # 'a/../b' and 'b' would collide once made safe
+                    name += "_"
+                seen.add(name)
+                first, rest = future.result()
+                modified = obj.last_modified or datetime.now(UTC)
+                yield name, modified.replace(tzinfo=None), 0o600, ZIP_64, itertools.chain(first, rest)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+            for _obj, future in ahead:
+                if future.done() and not future.exception():
+                    future.result()[1].close()
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(self._chunks)

@@ -60,6 +60,28 @@ def is_prefix(target: str) -> bool:
     return target == "" or target.endswith("/")
 
 
+# Pauses before a job's call is tried again after a transient answer (a 5xx, a time-out):
+# a job of 10,000 objects must not end on one busy moment of the endpoint.
+RETRY_PAUSES = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+def persist[R](call: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+    """`call`, tried again with back-off while the endpoint answers as unavailable for a
+    moment. An open circuit breaker is not waited out: its cool-down is longer."""
+    import time
+
+    for pause in (*RETRY_PAUSES, None):
+        try:
+            return call(*args, **kwargs)
+        except gateway.CircuitOpen:
+            raise
+        except gateway.Unavailable:
+            if pause is None:
+                raise
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
 def walk_objects(run: JobRun, conn, bucket: str, params: dict[str, Any],
                  checkpoint: str) -> Iterator[tuple[Position, list[gateway.ObjectSummary]]]:
     """Pages of the current objects a job covers, after its checkpoint, each with the
@@ -78,8 +100,8 @@ def walk_objects(run: JobRun, conn, bucket: str, params: dict[str, Any],
         token = ""
         while True:
             run.check()
-            page = gateway.list_page(conn, bucket, prefix=prefix, token=token, page_size=PAGE, delimiter="",
-                                     start_after=after if not token else "")
+            page = persist(gateway.list_page, conn, bucket, prefix=prefix, token=token, page_size=PAGE, delimiter="",
+                           start_after=after if not token else "")
             if page.objects:
                 yield Position(index, page.objects[-1].key), page.objects
             if not page.next_token:
@@ -101,8 +123,8 @@ def walk_versions(run: JobRun, conn, bucket: str, params: dict[str, Any],
         version_marker = ""
         while True:
             run.check()
-            page = gateway.list_versions_page(conn, bucket, prefix=target, key_marker=key_marker,
-                                              version_marker=version_marker, page_size=PAGE)
+            page = persist(gateway.list_versions_page, conn, bucket, prefix=target, key_marker=key_marker,
+                           version_marker=version_marker, page_size=PAGE)
             items = [v for v in page.versions if is_prefix(target) or v.key == target]
             # Listing one key by prefix also lists longer keys; past them it is done.
             finished = not page.truncated or (index == 0 and page.next_key_marker > target)

@@ -28,7 +28,7 @@ def _delete_current(run: JobRun, counts: dict[str, int], params: dict[str, Any])
     conn = job.connection
 
     def delete(chunk: list[str]):
-        return gateway.delete_objects(conn, job.bucket, chunk)
+        return bulk.persist(gateway.delete_objects, conn, job.bucket, chunk)
 
     for pos, objects in bulk.prefetch(bulk.walk_objects(run, conn, job.bucket, params, job.checkpoint)):
         keys = [o.key for o in objects]
@@ -46,7 +46,7 @@ def _delete_versions(run: JobRun, counts: dict[str, int], params: dict[str, Any]
     conn = job.connection
 
     def delete(chunk: list[tuple[str, str]]):
-        return gateway.delete_versions(conn, job.bucket, chunk, bypass_governance=bypass)
+        return bulk.persist(gateway.delete_versions, conn, job.bucket, chunk, bypass_governance=bypass)
 
     pages = bulk.walk_versions(run, conn, job.bucket, params, job.checkpoint)
     for pos, versions in bulk.prefetch(pages):

@@ -110,7 +110,15 @@ class _Transfer:
                               renamed_prefix=self.renamed_prefix)
 
     def one(self, item: gateway.ObjectSummary | str) -> tuple[str, int, str]:
-        """("copied" | "skipped" | "failed", bytes, reason)."""
+        """("copied" | "skipped" | "failed", bytes, reason); a transient answer is tried again."""
+        try:
+            return bulk.persist(self._attempt, item)
+        except gateway.Conflict:
+            raise
+        except (gateway.S3Error, _ItemFailed) as exc:
+            return "failed", 0, str(exc)
+
+    def _attempt(self, item: gateway.ObjectSummary | str) -> tuple[str, int, str]:
         listed = item if isinstance(item, gateway.ObjectSummary) and item.etag else None
         key = item if isinstance(item, str) else item.key
         target = self.target_key(key)
@@ -139,6 +147,8 @@ class _Transfer:
             self._verify(source, target, expected)
             if self.move:
                 gateway.delete_object(self.src, self.src_bucket, key)
+        except gateway.Unavailable:
+            raise  # persist() tries the whole item again
         except gateway.Conflict:
             raise
         except (gateway.S3Error, _ItemFailed) as exc:
