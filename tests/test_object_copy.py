@@ -205,3 +205,28 @@ def test_restore_this_version_copies_it_to_the_top_and_keeps_the_others(login, e
     head = gateway.head_object(connection, bucket, "a.txt")
     assert (head.content_type, head.metadata) == ("text/plain", {"v": "1"})
     assert len(gateway.list_versions(connection, bucket, "a.txt")) == 3
+
+
+def test_a_copy_job_rides_out_a_transient_5xx_of_the_endpoint(login, editor, connection, bucket, other_bucket,
+                                                              monkeypatch):
+    from buckets.jobs import bulk, transfer
+
+    put(connection, bucket, "big.bin", b"b" * 10)
+    monkeypatch.setattr(transfer, "DIRECT_COPY_MAX", 5)  # this object runs as a job
+    monkeypatch.setattr(bulk, "RETRY_PAUSES", (0.0, 0.0))
+    real, calls = gateway.copy_object, []
+
+    def flaky(*args, **kwargs):  # fault injection: the first CopyObject meets a 503
+        calls.append(1)
+        if len(calls) == 1:
+            raise gateway.Unavailable("The endpoint answered 503 SlowDown; try again shortly.", code="SlowDown")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gateway, "copy_object", flaky)
+    assert copy(login(editor), connection, bucket, "big.bin", target_bucket=other_bucket).status_code == 302
+    job = Job.objects.get(kind=JobKind.COPY)
+    jobs.job_run(job.pk)
+    job.refresh_from_db()
+    assert job.state == JobState.SUCCEEDED, job.error
+    assert len(calls) == 2
+    assert gateway.head_object(connection, other_bucket, "big.bin").size == 10
