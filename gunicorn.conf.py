@@ -13,8 +13,16 @@ Why these values (docs/operator-guide.md, "Sizing"):
   and gunicorn itself sets no body-size limit.
 - A graceful timeout long enough for a running download or upload chunk to finish when a
   deploy restarts the web containers.
+- Proxied upload parts stream through (buckets/gateway.py, multipart_upload_part_stream): a
+  part holds one thread and one endpoint slot while its bytes flow, so threads = slots still
+  fits. gunicorn reads a body from a blocking socket without a timeout; the part view bounds a
+  browser's silence itself (CONSOLE_UPLOAD_PART_TIMEOUT).
+- glibc gives every thread that allocates a large buffer an arena of its own and keeps what
+  it freed there: 8 streamed parts grew a process by 47 MiB with its default (8 per core), by
+  15 MiB with 2 arenas (docs/benchmarks.md). An explicit MALLOC_ARENA_MAX still wins.
 """
 
+import ctypes
 import os
 
 
@@ -50,3 +58,16 @@ loglevel = os.environ.get("CONSOLE_LOG_LEVEL", "INFO").lower()
 # Import the app once in the master, so workers fork with it loaded (faster start, shared
 # memory pages).
 preload_app = True
+
+
+def _cap_malloc_arenas(arenas: int) -> None:
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return  # not glibc (musl, macOS): nothing to cap
+    libc.mallopt(-8, arenas)  # M_ARENA_MAX; workers inherit it when they fork
+
+
+_cap_malloc_arenas(2)

@@ -177,6 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="parts in flight for the console client")
     parser.add_argument("--methods", default="console-proxy,console-direct,aws-s3-cp,boto3-upload-file,s5cmd-cp")
     parser.add_argument("--json", default="")
+    parser.add_argument("--warmup-mib", type=int, default=32,
+                        help="one untimed proxy and direct upload of this size first, so the RSS start of the "
+                             "timed runs is a warm process, not one that has served nothing but the sign-in")
+    parser.add_argument("--web-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra environment for gunicorn (e.g. MALLOC_ARENA_MAX=2)")
     args = parser.parse_args(argv)
     # A SIGTERM still stops what this run started (the finally below), by PID.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -185,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     children = Children()
     db_name = f"bench_uploads_{os.getpid()}"
     results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "mib": args.mib,
-                     "reps": args.reps, "concurrency": args.concurrency, "load_start": load_average(), "runs": []}
+                     "reps": args.reps, "concurrency": args.concurrency, "load_start": load_average(),
+                     "warmup_mib": args.warmup_mib, "web_env": args.web_env, "runs": []}
     try:
         endpoints: dict[str, dict] = {}
         if not args.no_moto:
@@ -202,9 +208,10 @@ def main(argv: list[str] | None = None) -> int:
         env = console_env(tmp, create_database(db_name), f"bench-{uuid.uuid4().hex[:8]}")
         ids = seed(env, {k: {x: v[x] for x in ("endpoint", "access_key", "secret_key")} for k, v in endpoints.items()})
         web_port = free_port()
+        web_env = dict(env, **dict(item.split("=", 1) for item in args.web_env))
         web = children.start("gunicorn", [str(BIN / "gunicorn"), "console.wsgi", "-b", f"127.0.0.1:{web_port}", "--workers", "1",
                               "--worker-class", "gthread", "--threads", "16", "--timeout", "300"],
-                             cwd=ROOT, env=env, stdout=(tmp / "web.log").open("w"), stderr=subprocess.STDOUT)
+                             cwd=ROOT, env=web_env, stdout=(tmp / "web.log").open("w"), stderr=subprocess.STDOUT)
         wait_for_port(web_port, proc=web)
         worker = children.start("celery", [str(BIN / "celery"), "-A", "console", "worker", "--pool=threads", "--concurrency=4",
                                  "-Q", env["CONSOLE_CELERY_QUEUE"], "--without-gossip", "--without-mingle",
@@ -253,6 +260,16 @@ def main(argv: list[str] | None = None) -> int:
                                     f"s3://{bucket}/{key}"], env=tool_env(ep), check=True, stdout=subprocess.DEVNULL)
                 return target, extra
 
+            if args.warmup_mib:
+                warm = tmp / "warm-up.bin"
+                make_file(warm, args.warmup_mib)
+                for route, target in (("proxy", bucket), ("direct", direct_bucket)):
+                    upload_client.upload(session, origin, ids[label], target, f"warm-up-{route}.bin", warm,
+                                         concurrency=args.concurrency)
+                    raw.delete_object(Bucket=target, Key=f"warm-up-{route}.bin")
+                warm.unlink()
+                log(f"[{label}] warmed up: web {sum(rss_mib(p) for p in web_pids):.0f} MiB, "
+                    f"worker {rss_mib(worker.pid):.0f} MiB")
             for round_no in range(args.reps):
                 order = methods[:]
                 random.shuffle(order)

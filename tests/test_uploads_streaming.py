@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import os
+import socket
+import threading
 import time
 import tracemalloc
 
@@ -181,3 +183,34 @@ def test_on_rgw_sse_c_parts_stream_with_their_key_and_only_that_key_reads_them(l
         gateway.head_object(connection, bucket, "secret.bin")  # no key: RGW refuses
     body = client.post(reverse("download", args=[connection.pk, bucket]), {"key": "secret.bin", "sse_customer_key": KEY_B64})
     assert b"".join(body.streaming_content) == data
+
+
+def test_a_browser_that_stops_sending_mid_part_frees_the_endpoint_slot_after_the_part_timeout(
+        login, editor, connection, bucket, small_parts, settings, rf):
+    from buckets.views.uploads import _browser_silence_bounded
+
+    settings.UPLOAD_PART_TIMEOUT = 1.0
+    client = login(editor)
+    plan = start(client, connection, bucket, "stalled.bin", 11 * MB)
+    job = Job.objects.get(pk=plan["job"])
+    browser, server_side = socket.socketpair()  # what gunicorn reads the body from
+    request = rf.post("/")
+    request.META["gunicorn.socket"] = server_side
+    # One MiB, then nothing, with the connection still open.
+    threading.Thread(target=browser.sendall, args=(os.urandom(MB),), daemon=True).start()
+    started = time.monotonic()
+    try:
+        with _browser_silence_bounded(request, settings.UPLOAD_PART_TIMEOUT), \
+                pytest.raises(upload.PartRefused, match=r"Part 1 arrived incomplete \(1048576 of 5242880 bytes\)"):
+            upload.upload_part_receive(job, 1, 5 * MB, server_side.recv)
+        assert server_side.gettimeout() is None  # gunicorn gets its socket back as it was
+    finally:
+        browser.close()
+        server_side.close()
+    assert time.monotonic() - started < 3
+    guard = gateway._guard_for(connection.endpoint_url)
+    free = [guard.slots.acquire(blocking=False) for _ in range(guard.size)]
+    for _ in range(sum(free)):
+        guard.slots.release()
+    assert all(free), "the stalled part still holds an endpoint slot"
+    assert gateway.multipart_parts(connection, bucket, "stalled.bin", job.params["upload_id"]) == {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import mimetypes
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -264,9 +265,27 @@ def upload_part(request: HttpRequest, connection_id: int, bucket: str, job_id: i
     job = _upload_job(request, connection_id, bucket, job_id)
     number = _int(request.GET.get("n"), "part number")
     length = _int(request.headers.get("Content-Length"), "Content-Length")
-    # request.read, not request.body: the part never has to fit Django's form-body limit.
-    etag = uploads.upload_part_receive(job, number, length, request.read)
+    # request.read, not request.body: the bytes go on to the endpoint while they arrive.
+    with _browser_silence_bounded(request, settings.UPLOAD_PART_TIMEOUT):
+        etag = uploads.upload_part_receive(job, number, length, request.read)
     return JsonResponse({"part": number, "etag": etag.strip('"')})
+
+
+@contextmanager
+def _browser_silence_bounded(request: HttpRequest, seconds: float):
+    """gunicorn reads a body from a blocking socket without a timeout, and a streamed part holds
+    an endpoint slot while it arrives: a browser that stops sending mid-part must not hold both
+    for ever. Its silence ends the part after `seconds` (the endpoint then stores nothing)."""
+    sock = request.META.get("gunicorn.socket")
+    if sock is None or not hasattr(sock, "settimeout"):
+        yield  # another server (the test client, runserver) keeps its own limits
+        return
+    before = sock.gettimeout()
+    sock.settimeout(seconds)
+    try:
+        yield
+    finally:
+        sock.settimeout(before)
 
 
 @login_not_required
