@@ -207,6 +207,32 @@ def in_parallel[T, R](items: Iterable[T], work: Callable[[T], R], *, width: int 
         return [f.result() for f in futures]
 
 
+def pipelined[P, T, R](pages: Iterable[tuple[P, list[T]]], work: Callable[[T], R], *, width: int,
+                       depth: int = 3) -> Iterator[tuple[P, list[R]]]:
+    """`work` over the items of each page on one pool of `width` threads, the next pages
+    starting while one finishes (up to `depth` pages in flight). Each page's results come
+    in page order once all of its items are done, so a checkpoint after it stays exact.
+    Page by page with a barrier between, a 10,000-key delete ran at 0.6× of s5cmd's rate."""
+    from collections import deque
+
+    def one(item: T) -> R:
+        try:
+            return work(item)
+        finally:
+            close_old_connections()
+
+    with ThreadPoolExecutor(max_workers=width, thread_name_prefix="bulk") as pool:
+        pending: deque[tuple[P, list]] = deque()
+        for pos, items in pages:
+            pending.append((pos, [pool.submit(contextvars.copy_context().run, one, i) for i in items]))
+            while len(pending) >= depth:
+                done_pos, futures = pending.popleft()
+                yield done_pos, [f.result() for f in futures]
+        while pending:
+            done_pos, futures = pending.popleft()
+            yield done_pos, [f.result() for f in futures]
+
+
 def patient_job[**P, R](run: Callable[P, R]) -> Callable[P, R]:
     """A job kind's run function with the worker's deadlines (gateway.patient): a call may
     take minutes (a server-side copy of a large part) and waits for a free slot of the

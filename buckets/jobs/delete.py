@@ -17,6 +17,15 @@ from ..models import JobKind
 from . import bulk, engine
 from .engine import JobRun
 
+# DeleteObjects requests in flight per job, over the pages being worked on (bulk.pipelined),
+# each of DELETE_BATCH keys; a page of 1,000 keys is 4 requests.
+DELETE_WIDTH = 8
+DELETE_BATCH = 250
+
+
+def _chunks[T](items: list[T]) -> list[list[T]]:
+    return [items[i : i + DELETE_BATCH] for i in range(0, len(items), DELETE_BATCH)]
+
 
 def _counts(job) -> dict[str, int]:
     keep = ("deleted", "failed_count", "uploads_aborted")
@@ -30,10 +39,10 @@ def _delete_current(run: JobRun, counts: dict[str, int], params: dict[str, Any])
     def delete(chunk: list[str]):
         return bulk.persist(gateway.delete_objects, conn, job.bucket, chunk)
 
-    for pos, objects in bulk.prefetch(bulk.walk_objects(run, conn, job.bucket, params, job.checkpoint)):
-        keys = [o.key for o in objects]
-        chunks = [keys[i : i + 250] for i in range(0, len(keys), 250)]
-        for ok, errors in bulk.in_parallel(chunks, delete, width=4):
+    pages = ((pos, _chunks([o.key for o in objects]))
+             for pos, objects in bulk.prefetch(bulk.walk_objects(run, conn, job.bucket, params, job.checkpoint)))
+    for pos, answers in bulk.pipelined(pages, delete, width=DELETE_WIDTH):
+        for ok, errors in answers:
             counts["deleted"] += len(ok)
             counts["failed_count"] += len(errors)
             for key, reason in errors.items():
@@ -49,10 +58,9 @@ def _delete_versions(run: JobRun, counts: dict[str, int], params: dict[str, Any]
         return bulk.persist(gateway.delete_versions, conn, job.bucket, chunk, bypass_governance=bypass)
 
     pages = bulk.walk_versions(run, conn, job.bucket, params, job.checkpoint)
-    for pos, versions in bulk.prefetch(pages):
-        pairs = [(v.key, v.version_id) for v in versions]
-        chunks = [pairs[i : i + 250] for i in range(0, len(pairs), 250)]
-        for ok, errors in bulk.in_parallel(chunks, delete, width=4):
+    batches = ((pos, _chunks([(v.key, v.version_id) for v in versions])) for pos, versions in bulk.prefetch(pages))
+    for pos, answers in bulk.pipelined(batches, delete, width=DELETE_WIDTH):
+        for ok, errors in answers:
             counts["deleted"] += len(ok)
             counts["failed_count"] += len(errors)
             for (key, version_id), reason in errors.items():
