@@ -31,6 +31,7 @@ from botocore.exceptions import (
     ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
+    ParamValidationError,
     ReadTimeoutError,
     SSLError,
 )
@@ -216,6 +217,10 @@ def translate(exc: Exception, *, what: str = "", feature_call: bool = False) -> 
         return Unavailable("Could not connect to the endpoint (refused or unreachable).")
     if isinstance(exc, NoCredentialsError):
         return InvalidCredentials("The connection has no credentials.")
+    if isinstance(exc, ParamValidationError):
+        # botocore refused to send it: the input is wrong, not the endpoint.
+        report = str(exc).split(":", 1)[-1].strip()
+        return Invalid(f"The console did not send this request{subject}: {report}", code="ParamValidation")
     if isinstance(exc, BotoCoreError):
         return Unavailable(f"The request to the endpoint failed: {type(exc).__name__}.")
     if isinstance(exc, OSError):

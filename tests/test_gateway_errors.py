@@ -122,3 +122,10 @@ def test_without_a_grant_list_a_denied_list_buckets_is_explained(login, viewer, 
     answer(403, "AccessDenied", "Access Denied")
     html = login(viewer).get(reverse("bucket_list", args=[bad_endpoint.pk])).content.decode()
     assert "Cannot list buckets" in html and "Access denied" in html
+
+
+def test_a_request_botocore_refuses_to_send_is_bad_input_not_an_unavailable_endpoint(connection, bucket):
+    # An empty key never leaves the machine: the user is told what was wrong with it (400).
+    with pytest.raises(gateway.Invalid) as caught:
+        gateway.head_object(connection, bucket, "")
+    assert caught.value.status == 400 and "did not send" in str(caught.value)
