@@ -74,10 +74,19 @@ def key_problem(key: str) -> str:
     """Why S3 would refuse this key, as a sentence; empty when it is fine."""
     if not key:
         return "The object key is empty."
+    if "\x00" in key:
+        # S3 lists keys in XML, which cannot carry U+0000, and the database cannot store it.
+        return "A key cannot contain the NUL character (U+0000)."
     size = len(key.encode("utf-8"))
     if size > MAX_KEY_BYTES:
         return f"The key is {size} bytes long in UTF-8; S3 allows at most {MAX_KEY_BYTES}."
     return ""
+
+
+def prefix_problem(prefix: str) -> str:
+    """Why a folder or prefix cannot be used, as a sentence; empty when it is fine ("" is the
+    whole bucket)."""
+    return key_problem(prefix) if prefix else ""
 
 
 def _is_ascii_alnum(char: str) -> bool:

@@ -91,7 +91,4 @@ def key_param(data, name: str = "key") -> tuple[str, str]:
 
 def key_problem(key: str) -> str:
     """Why the console cannot act on this key, as a sentence; empty when it can."""
-    if "\x00" in key:
-        # S3 lists keys in XML, which cannot carry U+0000, and the audit log cannot store it.
-        return "A key cannot contain the NUL character (U+0000)."
     return names.key_problem(key)
