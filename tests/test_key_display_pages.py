@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
 from buckets import audit, jobs
@@ -24,3 +25,15 @@ def test_the_audit_log_shows_a_bidi_key_visibly(login, team, admin):
     audit.record(None, "object.delete", team=team, key=TRICKY, user=admin)
     page = login(admin).get(reverse("audit_log")).content.decode()
     assert "\u202e" not in page and "U+202E" in page
+
+
+@pytest.mark.browser
+def test_the_upload_list_shows_a_bidi_file_name_visibly(browser_page, editor, connection, bucket):
+    page = browser_page(editor)
+    page.goto(f"/c/{connection.pk}/b/{bucket}/")
+    page.set_input_files("#file-input", [{"name": TRICKY, "mimeType": "text/plain", "buffer": b"x"}])
+    row = page.locator("#upload-list li bdi.name")
+    row.wait_for()
+    assert row.inner_text() == "evil⟨U+202E⟩txt.exe"
+    assert row.get_attribute("dir") == "ltr"
+    page.wait_for_selector("#upload-list li .status.ok")

@@ -89,11 +89,24 @@
     }
   }
 
+  // A key as a reader should see it, like the server's |key filter (templatetags/keys.py):
+  // controls, bidi and zero-width characters and unusual spaces as a visible mark, spaces at
+  // either end as ␠, and the whole key isolated so it cannot reorder the text around it.
+  const HIDDEN = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Zl}\p{Zp}]|(?! )\p{Zs}/gu;
+  function keyText(key) {
+    const marked = key.replace(HIDDEN, function (ch) {
+      return ch === "\t" ? "⟨TAB⟩" : "⟨U+" + ch.codePointAt(0).toString(16).toUpperCase().padStart(4, "0") + "⟩";
+    });
+    return marked.replace(/^ +| +$/g, function (spaces) { return "␠".repeat(spaces.length); });
+  }
+
   function uploadRow(list, key, size) {
     const item = document.createElement("li");
-    const name = document.createElement("span");
-    name.className = "name mono";
-    name.textContent = key;  // textContent: a key never becomes markup
+    const name = document.createElement("bdi");
+    name.className = "name mono key";
+    name.dir = "ltr";
+    name.title = keyText(key);
+    name.textContent = keyText(key);  // textContent: a key never becomes markup
     const route = document.createElement("span");
     route.className = "route muted";
     const progress = document.createElement("progress");
