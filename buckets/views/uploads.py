@@ -101,13 +101,15 @@ def upload(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
         files = []
         results.append({"key": "", "ok": False, "message": str(exc)})
     for index, uploaded in enumerate(files):
+        # The key as the user gave it: a leading "/" or "//" is part of an S3 key, never dropped.
         relative = paths[index] if index < len(paths) and paths[index] else uploaded.name
-        key = prefix + relative.lstrip("/")
+        key = prefix + relative
         problem = names.key_problem(key)
         if problem:
             results.append({"key": key, "ok": False, "message": problem})
             continue
-        content_type = _guess_type(uploaded.name, uploaded.content_type or "")
+        # From the key: the page's script names every file part "file" (see uploads.js).
+        content_type = _guess_type(key, uploaded.content_type or "")
         if uploaded.size > settings.UPLOAD_DIRECT_MAX_BYTES:
             results.append(_stage(request, target, key, uploaded, content_type, chosen))
             continue

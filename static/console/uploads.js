@@ -347,7 +347,10 @@
       if (file.size <= Number(form.dataset.directMax)) {
         const data = new FormData();
         data.append("prefix", form.dataset.prefix || "");
-        data.append("files", file, file.name);
+        // The key travels in "paths"; the part's own file name stays short, because Django
+        // refuses a form part whose headers exceed 1 KiB with a bare 400 (a long file name
+        // did, from about 900 bytes).
+        data.append("files", file, "file");
         data.append("paths", relative);
         appendEncryption(data, form);
         await withRetry(function () { return post(form.action, data); }, 3);
