@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from buckets import gateway
-from buckets.models import AuditEntry, Grant, Membership, Role
 from buckets.forms import parse_bucket_names
+from buckets.models import AuditEntry, Grant, Membership, Role
 
 pytestmark = pytest.mark.django_db
 FAKE_ENDPOINT = "https://s3.unused.test"  # never contacted: these views make no S3 calls
