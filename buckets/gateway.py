@@ -279,6 +279,7 @@ class _OutOfTime(Exception):
 _scope: ContextVar[_Budget | None] = ContextVar("console_s3_budget", default=None)
 _active: ContextVar[_Deadline | None] = ContextVar("console_s3_deadline", default=None)
 _process_budget: _Budget | None = None
+_process_slots: int | None = None  # a worker process's bound on calls per endpoint
 # With less time left than this an attempt cannot get an answer: do not start one.
 _MIN_ATTEMPT_SECONDS = 0.25
 _TEST_CONNECTION_SECONDS = 6.0
@@ -321,8 +322,11 @@ def use_patient_defaults() -> None:
     For Celery worker processes (e.g. from the `worker_process_init` signal); never call it in
     a web process, where the short deadline is what keeps one endpoint from holding threads.
     """
-    global _process_budget
+    global _process_budget, _process_slots
     _process_budget = _patient_budget(None, None)
+    # A worker's jobs run many calls at once on purpose (bulk copies, deletes, backfills);
+    # the web's bound, which keeps one endpoint from holding a page's threads, would throttle them.
+    _process_slots = settings.S3_WORKER_ENDPOINT_CONCURRENCY
 
 
 def _deadline_for(*, fast: bool, timeout: float | None) -> _Deadline:
@@ -523,8 +527,9 @@ def _guard_for(endpoint_url: str) -> _EndpointGuard:
     name = _endpoint_name(endpoint_url)
     with _guards_lock:
         guard = _guards.get(name)
-        if guard is None or guard.size != settings.S3_ENDPOINT_CONCURRENCY:
-            guard = _guards[name] = _EndpointGuard(name, settings.S3_ENDPOINT_CONCURRENCY)
+        slots = _process_slots or settings.S3_ENDPOINT_CONCURRENCY
+        if guard is None or guard.size != slots:
+            guard = _guards[name] = _EndpointGuard(name, slots)
         return guard
 
 

@@ -247,6 +247,8 @@ S3_COMPLETE_TIMEOUT = float(env("CONSOLE_S3_COMPLETE_TIMEOUT", "600"))
 # Per process and endpoint host:port: calls that may wait at once, and how long one more
 # waits for a slot before it is told the endpoint is busy.
 S3_ENDPOINT_CONCURRENCY = int(env("CONSOLE_S3_ENDPOINT_CONCURRENCY", "8"))
+# In a worker process (its jobs run parallel calls on purpose): calls per endpoint at once.
+S3_WORKER_ENDPOINT_CONCURRENCY = int(env("CONSOLE_S3_WORKER_ENDPOINT_CONCURRENCY", "32"))
 S3_ENDPOINT_QUEUE_SECONDS = float(env("CONSOLE_S3_ENDPOINT_QUEUE_SECONDS", "2"))
 # Circuit breaker: after this many time-outs in a row, fail fast for the cool-down.
 S3_BREAKER_THRESHOLD = int(env("CONSOLE_S3_BREAKER_THRESHOLD", "3"))
