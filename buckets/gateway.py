@@ -1128,6 +1128,7 @@ class Download:
     size: int
     content_type: str
     etag: str
+    content_range: str = ""  # "bytes first-last/total" when a Range was asked for and honoured
 
 
 def open_object(
@@ -1153,7 +1154,8 @@ def open_object(
         finally:
             stream.close()
 
-    return Download(chunks(), r.get("ContentLength", 0), r.get("ContentType", ""), r.get("ETag", "").strip('"'))
+    return Download(chunks(), r.get("ContentLength", 0), r.get("ContentType", ""), r.get("ETag", "").strip('"'),
+                    r.get("ContentRange", "") or "")
 
 
 def read_head(conn: Endpoint, bucket: str, key: str, limit: int) -> bytes:
@@ -1659,18 +1661,25 @@ class VersionPage:
     next_version_marker: str = ""
     truncated: bool = False
     storage_classes: dict[tuple[str, str], str] = field(default_factory=dict)  # (key, version) -> class
+    folders: list[str] = field(default_factory=list)  # common prefixes, with a delimiter
 
 
 def list_versions_page(conn: Endpoint, bucket: str, *, prefix: str = "", key_marker: str = "",
-                       version_marker: str = "", page_size: int = 1000) -> VersionPage:
-    """One page of every version and delete marker under `prefix`, in key order."""
+                       version_marker: str = "", page_size: int = 1000, delimiter: str = "") -> VersionPage:
+    """One page of every version and delete marker under `prefix`, in key order.
+
+    With a `delimiter` (the browser's "/"), keys below a folder come back as `folders` instead.
+    """
     params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": page_size}
+    if delimiter:
+        params["Delimiter"] = delimiter
     if key_marker:
         params["KeyMarker"] = key_marker
         if version_marker:
             params["VersionIdMarker"] = version_marker
     r = call(conn, "list_object_versions", what=bucket, feature_call=True, **params)
     page = VersionPage([])
+    page.folders = [p["Prefix"] for p in r.get("CommonPrefixes", []) if p.get("Prefix")]
     for v in r.get("Versions", []):
         vid = v.get("VersionId") or "null"
         page.versions.append(ObjectVersion(v["Key"], vid, bool(v.get("IsLatest")), False, v.get("Size", 0),

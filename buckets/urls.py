@@ -34,6 +34,7 @@ urlpatterns = [
     path(bucket + "share/", objects.share_link, name="share_link"),
     path(bucket + "versions/", objects.versions, name="versions"),
     path(bucket + "versions/delete/", objects.delete_version, name="delete_version"),
+    path(bucket + "versions/undelete/", objects.restore_deleted, name="restore_deleted"),
     path(bucket + "object/metadata/", object_edit_views.object_metadata, name="object_metadata"),
     path(bucket + "object/retention/", object_edit_views.object_retention, name="object_retention"),
     path(bucket + "query/", query.object_query, name="object_query"),

@@ -7,8 +7,12 @@ are escaped by the templates, and reach S3 exactly as typed.
 from __future__ import annotations
 
 import codecs
+import csv
+import json
+import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import islice
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,6 +29,7 @@ from ..jobs.delete import delete_prefix_job_create
 from ..models import Role
 from ..templatetags.keys import key_text
 from .common import (
+    audited,
     bad_input,
     breadcrumbs,
     key_param,
@@ -36,7 +41,16 @@ from .common import (
 from .uploads import encryption_choices
 
 # Served inline (for previews) only these, and only sandboxed; everything else downloads.
-INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp"}
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp"}
+MEDIA_TYPES = {"video/mp4", "video/webm", "video/ogg", "audio/mpeg", "audio/mp4", "audio/ogg", "audio/wav",
+               "audio/x-wav", "audio/webm", "audio/flac", "audio/aac"}
+PDF_TYPE = "application/pdf"
+INLINE_TYPES = IMAGE_TYPES | MEDIA_TYPES | {PDF_TYPE}
+# One byte range (what a media element or PDF viewer asks for); anything else is answered whole.
+_RANGE = re.compile(r"bytes=(?:\d{1,19}-\d{0,19}|-\d{1,19})")
+PREVIEW_TABLE_ROWS = 50
+PREVIEW_TABLE_COLUMNS = 50
+PREVIEW_PRETTY_MAX = 256 * 1024  # deep nesting indents quadratically: past this the text is shown as it is
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-yaml", "application/yaml")
 PREVIEW_BYTES = 16 * 1024
 # Offered in the details panel when the guess is wrong; the codec name is what Python calls it.
@@ -65,17 +79,35 @@ def browse(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
     if len(token) > LIST_PARAM_MAX:
         return bad_input(request, "This page token is not one the endpoint gave out; start again from the folder.",
                          title="Cannot list this folder")
+    show_versions = request.GET.get("versions") == "1"
+    key_marker, version_marker = request.GET.get("kmarker", ""), request.GET.get("vmarker", "")
+    if len(key_marker.encode("utf-8")) > names.MAX_KEY_BYTES or len(version_marker) > LIST_PARAM_MAX:
+        return bad_input(request, "This page marker is not one the endpoint gave out; start again from the folder.",
+                         title="Cannot list this folder")
     try:
-        page = gateway.list_page(
-            target.connection,
-            bucket,
-            prefix=prefix + search,
-            token=token,
-            page_size=settings.BROWSER_PAGE_SIZE,
-        )
+        if show_versions:
+            page, version_rows = None, None
+            vpage = gateway.list_versions_page(target.connection, bucket, prefix=prefix + search, key_marker=key_marker,
+                                               version_marker=version_marker, page_size=settings.BROWSER_PAGE_SIZE,
+                                               delimiter="/")
+            version_rows = _version_rows(vpage.versions, prefix, vpage.storage_classes)
+            folders = vpage.folders
+            more_url = url_with("browse", connection_id, bucket, prefix=prefix, q=search, versions="1",
+                                kmarker=vpage.next_key_marker, vmarker=vpage.next_version_marker) if vpage.truncated else ""
+        else:
+            page = gateway.list_page(
+                target.connection,
+                bucket,
+                prefix=prefix + search,
+                token=token,
+                page_size=settings.BROWSER_PAGE_SIZE,
+            )
+            version_rows, folders = None, page.folders
+            more_url = url_with("browse", connection_id, bucket, prefix=prefix, q=search,
+                                token=page.next_token) if page.next_token else ""
     except gateway.S3Error as exc:
         return s3_error_response(request, exc, title=f"Cannot list “{bucket}”")
-    for obj in page.objects:
+    for obj in page.objects if page else ():
         obj.label = obj.key[len(prefix):] or obj.key
     context = {
         "target": target,
@@ -83,7 +115,14 @@ def browse(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
         "bucket": bucket,
         "prefix": prefix,
         "token": token,
-        "folder_rows": [{"key": f, "label": f[len(prefix):] or f} for f in page.folders],
+        "folder_rows": [{"key": f, "label": f[len(prefix):] or f} for f in folders],
+        "show_versions": show_versions,
+        "version_rows": version_rows,
+        "first_page": not (token or key_marker),
+        "versioned": show_versions or (not request.htmx and _ever_versioned(target)),
+        "versions_toggle_url": url_with("browse", connection_id, bucket, prefix=prefix, q=search,
+                                        versions="" if show_versions else "1"),
+        "restore_base": reverse("restore_deleted", args=[connection_id, bucket]),
         # Reversed once here rather than for every row of the listing.
         "detail_base": reverse("object_detail", args=[connection_id, bucket]),
         "browse_base": reverse("browse", args=[connection_id, bucket]),
@@ -92,18 +131,55 @@ def browse(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
         "crumbs": breadcrumbs(prefix),
         "parent": parent_prefix(prefix) if prefix else None,
         "can_edit": target.can(Role.EDITOR),
-        "more_url": url_with("browse", connection_id, bucket, prefix=prefix, q=search, token=page.next_token),
+        "more_url": more_url,
         "direct_max": settings.UPLOAD_DIRECT_MAX_BYTES,
         "encryption": encryption_choices(target) if target.can(Role.EDITOR) else None,
         "encryption_snippets": _encryption_snippets(target),
         "chunk_bytes": settings.UPLOAD_CHUNK_BYTES,
         "folder_form": FolderForm(),
     }
-    if request.htmx and token:
+    if request.htmx and (token or key_marker):
         return render(request, "buckets/browse.html#rows", context)
     if request.htmx and request.htmx.target == "listing":
         return render(request, "buckets/browse.html#listing", context)
     return render(request, "buckets/browse.html", context)
+
+
+@dataclass
+class VersionRow:
+    key: str
+    label: str
+    version: gateway.ObjectVersion
+    storage_class: str
+    first_of_key: bool  # the first row of its key on this page: the key is shown, later rows are indented
+    deleted: bool  # the latest of this key is a delete marker: the row offers "Restore"
+
+
+def _version_rows(versions: list[gateway.ObjectVersion], prefix: str,
+                  storage_classes: dict[tuple[str, str], str]) -> list[VersionRow]:
+    """Versions and delete markers under their key, newest first, keys in listing order."""
+    by_key: dict[str, list[gateway.ObjectVersion]] = {}
+    for v in versions:
+        if v.key == prefix and prefix:
+            continue  # the folder marker of the folder being shown
+        by_key.setdefault(v.key, []).append(v)
+    rows = []
+    for key, found in by_key.items():
+        found.sort(key=lambda v: (not v.is_latest, -(v.last_modified.timestamp() if v.last_modified else 0)))
+        for i, v in enumerate(found):
+            rows.append(VersionRow(key, key[len(prefix):] or key, v, storage_classes.get((key, v.version_id), ""),
+                                   first_of_key=i == 0, deleted=v.is_latest and v.is_delete_marker))
+    return rows
+
+
+def _ever_versioned(target) -> bool:
+    """Whether the bucket has (or had) versioning on: only then is "Show versions" offered."""
+    if not target.availability("versioning").usable(target.access.team.allow_api_only):
+        return False
+    try:
+        return gateway.get_versioning(target.connection, target.bucket) in {"Enabled", "Suspended"}
+    except gateway.S3Error:
+        return False
 
 
 @require_GET
@@ -129,7 +205,10 @@ def object_detail(request: HttpRequest, connection_id: int, bucket: str) -> Http
     except gateway.S3Error as exc:
         return s3_error_response(request, exc, title="Cannot read the object")
     preview = None
-    preview_image = details.content_type in INLINE_TYPES and details.size > 0
+    media_type = details.content_type.split(";")[0].strip().lower()
+    preview_image = media_type in IMAGE_TYPES and details.size > 0
+    preview_media = ("video" if media_type.startswith("video/") else "audio") if media_type in MEDIA_TYPES else ""
+    preview_pdf = media_type == PDF_TYPE and details.size > 0
     if details.content_type.startswith(TEXT_TYPES) and 0 < details.size:
         try:
             # The version's own first bytes (gateway.read_head reads the latest only).
@@ -141,6 +220,7 @@ def object_detail(request: HttpRequest, connection_id: int, bucket: str) -> Http
         if raw is not None:
             preview = preview_decode(raw, truncated=details.size > PREVIEW_BYTES, chosen=chosen,
                                      declared=declared_charset(details.content_type))
+            preview.shape(preview_kind(media_type, key), truncated=details.size > PREVIEW_BYTES)
     context = {
         "target": target,
         "connection": target.connection,
@@ -154,6 +234,8 @@ def object_detail(request: HttpRequest, connection_id: int, bucket: str) -> Http
         "version": version_id,
         "preview_truncated": details.size > PREVIEW_BYTES,
         "preview_image": preview_image,
+        "preview_media": preview_media,
+        "preview_pdf": preview_pdf,
         "can_edit": target.can(Role.EDITOR),
         "download_url": url_with("download", connection_id, bucket, key=key, version=version_id),
         "preview_url": url_with("preview", connection_id, bucket, key=key, version=version_id),
@@ -175,10 +257,51 @@ class Preview:
     def label(self) -> str:
         return _ENCODING_LABELS.get(codecs.lookup(self.encoding).name, self.encoding)
 
+    pretty: str = ""  # JSON, indented
+    rows: list[list[str]] | None = None  # CSV, the first rows
+    note: str = ""  # why JSON or CSV is shown as plain text
+
+    def shape(self, kind: str, *, truncated: bool) -> None:
+        """Pretty-print JSON or split CSV into rows; on any failure the text stays as it is, with a note."""
+        if kind == "json":
+            if truncated:
+                self.note = "Shown as text: only the first 16 KiB are read, and JSON cut off there does not parse."
+                return
+            try:
+                pretty = json.dumps(json.loads(self.text), indent=2, ensure_ascii=False)
+            except (ValueError, RecursionError) as exc:
+                self.note = f"Shown as text: this is not valid JSON ({exc})."
+                return
+            if len(pretty) > PREVIEW_PRETTY_MAX:
+                self.note = "Shown as text: indented, it would be too long to show."
+                return
+            self.pretty = pretty
+        elif kind == "csv":
+            lines = self.text.splitlines()
+            if truncated and len(lines) > 1:
+                lines = lines[:-1]  # the last line is cut off at 16 KiB
+            try:
+                rows = [row[:PREVIEW_TABLE_COLUMNS] for row in islice(csv.reader(lines), PREVIEW_TABLE_ROWS)]
+            except csv.Error as exc:
+                self.note = f"Shown as text: this does not read as CSV ({exc})."
+                return
+            self.rows = rows
+
     def choices(self) -> list[tuple[str, str, bool]]:
         """(codec, label, selected) for the encoding picker."""
         current = codecs.lookup(self.encoding).name
         return [(codec, label, codecs.lookup(codec).name == current) for codec, label in PREVIEW_ENCODINGS.items()]
+
+
+def preview_kind(media_type: str, key: str) -> str:
+    """"json", "csv" or "" (plain text), from the Content-Type, or a text type and the key's extension."""
+    name = key.lower()
+    if media_type == "application/json" or media_type.endswith("+json") or (
+            media_type.startswith("text/plain") and name.endswith(".json")):
+        return "json"
+    if media_type == "text/csv" or (media_type.startswith("text/plain") and name.endswith(".csv")):
+        return "csv"
+    return ""
 
 
 def declared_charset(content_type: str) -> str:
@@ -248,21 +371,50 @@ def _stream(request: HttpRequest, connection_id: int, bucket: str, *, inline_typ
                 data.get("sse_customer_key", ""))).key_params()
         except encryption.EncryptionRefused as exc:
             return s3_error_response(request, gateway.Invalid(str(exc)), title="Cannot decrypt the object")
+    asked = request.headers.get("Range", "").strip()
+    byte_range = asked if _RANGE.fullmatch(asked) else ""
     try:
-        obj = gateway.open_object(target.connection, bucket, key, version_id=data.get("version", ""), extra=extra)
+        obj = gateway.open_object(target.connection, bucket, key, version_id=data.get("version", ""), extra=extra,
+                                  byte_range=byte_range)
     except gateway.Invalid as exc:
+        if byte_range and exc.code == "InvalidRange":
+            return _range_not_satisfiable(target, bucket, key, data.get("version", ""), extra)
         if extra:
             exc = gateway.Invalid(f"The endpoint refused the key: it is not the one this object was encrypted with ({exc}).")
         return s3_error_response(request, exc, title="Cannot read the object")
     except gateway.S3Error as exc:
         return s3_error_response(request, exc, title="Cannot read the object")
-    inline = obj.content_type in inline_types
-    response = StreamingHttpResponse(obj.body, content_type=obj.content_type if inline else "application/octet-stream")
+    inline = obj.content_type.split(";")[0].strip().lower() in inline_types
+    response = StreamingHttpResponse(obj.body, content_type=obj.content_type if inline else "application/octet-stream",
+                                     status=206 if obj.content_range else 200)
     response["Content-Length"] = str(obj.size)
+    if obj.content_range:
+        response["Content-Range"] = obj.content_range
+    response["Accept-Ranges"] = "bytes"
     response["Content-Disposition"] = content_disposition_header(not inline, download_name(key))
+    _sandbox(response, framed=inline and response["Content-Type"].startswith(PDF_TYPE))
+    return response
+
+
+def _sandbox(response: HttpResponse, *, framed: bool = False) -> None:
+    """Sandboxed, no scripts, never sniffed; only a PDF may be framed, and only by this console's pages."""
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    ancestors = "'self'" if framed else "'none'"
+    response["Content-Security-Policy"] = f"sandbox; default-src 'none'; img-src 'self'; media-src 'self'; frame-ancestors {ancestors}"
+    response["X-Frame-Options"] = "SAMEORIGIN" if framed else "DENY"
     response["Cache-Control"] = "private, no-store"
+
+
+def _range_not_satisfiable(target, bucket: str, key: str, version_id: str, extra: dict) -> HttpResponse:
+    """416, with the object's length so the client can ask again (RFC 9110 15.5.17)."""
+    response = HttpResponse("The requested byte range is not within the object.", status=416,
+                            content_type="text/plain; charset=utf-8")
+    try:
+        size = gateway.head_object(target.connection, bucket, key, version_id=version_id, extra=extra).size
+        response["Content-Range"] = f"bytes */{size}"
+    except gateway.S3Error:
+        pass  # the 416 stands without the length
+    _sandbox(response)
     return response
 
 
@@ -273,7 +425,7 @@ def download(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespo
 
 @require_GET
 def preview(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
-    """Raster images inline for the details panel; anything else as an attachment."""
+    """Raster images, audio, video and PDF inline for the details panel; anything else as an attachment."""
     return _stream(request, connection_id, bucket, inline_types=INLINE_TYPES)
 
 
@@ -428,6 +580,35 @@ def delete_version(request: HttpRequest, connection_id: int, bucket: str) -> Htt
         return s3_error_response(request, exc, title="The version was not deleted")
     audit.record(request, "object.version.delete", connection=target.connection, bucket=bucket, key=key, version=version_id)
     messages.success(request, f"Version {key_text(version_id)} of “{key_text(key)}” deleted permanently.")
+    return redirect(back)
+
+
+@require_http_methods(["GET", "POST"])
+def restore_deleted(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
+    """Bring a deleted file back by removing its delete marker (asked first, like every change)."""
+    target = get_bucket(request, connection_id, bucket, Role.EDITOR)
+    data = request.POST if request.method == "POST" else request.GET
+    key, problem = key_param(data)
+    marker = data.get("version", "")
+    if problem:
+        return bad_input(request, problem, title="Nothing was restored")
+    if not marker or len(marker) > LIST_PARAM_MAX:
+        return bad_input(request, "Choose the delete marker to remove.", title="Nothing was restored")
+    back = url_with("browse", connection_id, bucket, prefix=parent_prefix(key), versions="1")
+    if request.method == "GET" or data.get("confirm") != "yes":
+        context = {"connection": target.connection, "bucket": bucket, "key": key, "version": marker, "back": back}
+        template = "buckets/restore_confirm.html#dialog" if request.htmx else "buckets/restore_confirm.html"
+        return render(request, template, context)
+    try:
+        with audited(request, "object.restore", connection=target.connection, bucket=bucket, key=key, version=marker):
+            gateway.delete_object(target.connection, bucket, key, version_id=marker)
+    except gateway.S3Error as exc:
+        return s3_error_response(request, exc, title="Nothing was restored")
+    messages.success(request, f"“{key_text(key)}” is restored: its delete marker was removed.")
+    if request.htmx:
+        from django_htmx.http import HttpResponseClientRedirect
+
+        return HttpResponseClientRedirect(back)
     return redirect(back)
 
 

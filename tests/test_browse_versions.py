@@ -1,0 +1,128 @@
+""""Show versions" in the object browser: delete markers and older versions in place, restore."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+from buckets import gateway
+from buckets.models import AuditEntry
+
+
+def deleted_file(conn, bucket: str, key: str = "docs/report.txt") -> tuple[str, str]:
+    """A versioned bucket where `key` had one version and was then deleted: (version, marker)."""
+    gateway.put_versioning(conn, bucket, True)
+    gateway.put_object(conn, bucket, key, b"the report")
+    version = gateway.head_object(conn, bucket, key).version_id
+    gateway.delete_object(conn, bucket, key)
+    marker = next(v.version_id for v in gateway.list_versions(conn, bucket, key) if v.is_delete_marker)
+    return version, marker
+
+
+def listing(client, conn, bucket, **query) -> str:
+    response = client.get(reverse("browse", args=[conn.pk, bucket]), query)
+    assert response.status_code == 200, response.content[:500]
+    return unescape(response.content.decode())
+
+
+def check_marker_and_version_shown_only_with_the_toggle(client, conn, bucket):
+    version, marker = deleted_file(conn, bucket)
+    off = listing(client, conn, bucket, prefix="docs/")
+    assert "Show versions" in off
+    assert "Delete marker" not in off and version not in off
+    on = listing(client, conn, bucket, prefix="docs/", versions="1")
+    assert "Delete marker" in on and marker in on
+    assert "Older version" in on and version in on
+    assert "Hide versions" in on
+
+
+def check_restore_makes_the_object_current_again(client, conn, bucket):
+    version, marker = deleted_file(conn, bucket)
+    url = reverse("restore_deleted", args=[conn.pk, bucket])
+    asked = client.get(url, {"key": "docs/report.txt", "version": marker})
+    assert asked.status_code == 200 and "Restore this deleted file?" in asked.content.decode()
+    with pytest.raises(gateway.NotFound):
+        gateway.head_object(conn, bucket, "docs/report.txt")
+    done = client.post(url, {"key": "docs/report.txt", "version": marker, "confirm": "yes"})
+    assert done.status_code == 302
+    assert gateway.head_object(conn, bucket, "docs/report.txt").version_id == version
+    assert AuditEntry.objects.filter(action="object.restore", key="docs/report.txt", ok=True).exists()
+
+
+def test_a_deleted_file_shows_its_marker_and_older_version_only_with_versions_on(login, editor, connection, bucket):
+    check_marker_and_version_shown_only_with_the_toggle(login(editor), connection, bucket)
+
+
+def test_restoring_a_deleted_file_removes_its_delete_marker(login, editor, connection, bucket):
+    check_restore_makes_the_object_current_again(login(editor), connection, bucket)
+
+
+def test_an_editor_sees_restore_and_a_viewer_does_not(login, editor, viewer, connection, bucket):
+    deleted_file(connection, bucket)
+    assert ">Restore</a>" in listing(login(editor), connection, bucket, prefix="docs/", versions="1")
+
+
+def test_a_viewer_cannot_restore(login, viewer, connection, bucket):
+    _version, marker = deleted_file(connection, bucket)
+    client = login(viewer)
+    assert ">Restore</a>" not in listing(client, connection, bucket, prefix="docs/", versions="1")
+    url = reverse("restore_deleted", args=[connection.pk, bucket])
+    assert client.post(url, {"key": "docs/report.txt", "version": marker, "confirm": "yes"}).status_code == 403
+    with pytest.raises(gateway.NotFound):
+        gateway.head_object(connection, bucket, "docs/report.txt")
+
+
+def test_restore_without_a_marker_is_refused_with_a_sentence(login, editor, connection, bucket):
+    response = login(editor).post(reverse("restore_deleted", args=[connection.pk, bucket]),
+                                  {"key": "a.txt", "confirm": "yes"})
+    assert response.status_code == 400 and "Choose the delete marker" in response.content.decode()
+
+
+def test_an_unversioned_bucket_offers_no_toggle(login, viewer, connection, bucket):
+    gateway.put_object(connection, bucket, "plain.txt", b"x")
+    assert "Show versions" not in listing(login(viewer), connection, bucket)
+
+
+def test_versions_page_with_load_more_and_folders_still_show(login, viewer, connection, bucket, settings):
+    settings.BROWSER_PAGE_SIZE = 4
+    gateway.put_versioning(connection, bucket, True)
+    gateway.put_object(connection, bucket, "sub/inner.txt", b"x")
+    for n in range(3):
+        for generation in range(3):
+            gateway.put_object(connection, bucket, f"f{n}.txt", f"{n}.{generation}".encode())
+    client = login(viewer)
+    seen: list[str] = []
+    page = listing(client, connection, bucket, versions="1")
+    pages = [page]
+    for _ in range(10):
+        seen += re.findall(r'data-version="([^"]+)"', page)
+        more = re.search(r'hx-get="([^"]+)" hx-target="#load-more"', page)
+        if not more:
+            break
+        response = client.get(unescape(more.group(1)), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="load-more")
+        assert response.status_code == 200
+        page = unescape(response.content.decode())
+        pages.append(page)
+    assert len(pages) > 2
+    assert sum(page.count('class="folder-link"') for page in pages) == 1  # "sub/" once, as a folder
+    expected = {v.version_id for n in range(3) for v in gateway.list_versions(connection, bucket, f"f{n}.txt")}
+    assert len(expected) == 9
+    assert set(seen) >= expected and len(seen) == len(set(seen))
+
+
+def test_a_page_marker_longer_than_a_key_is_refused(login, viewer, connection, bucket):
+    response = login(viewer).get(reverse("browse", args=[connection.pk, bucket]), {"versions": "1", "kmarker": "k" * 2000})
+    assert response.status_code == 400
+
+
+@pytest.mark.rgw
+def test_on_rgw_a_deleted_file_shows_with_versions_on(login, editor, rgw_connection, rgw_bucket):
+    check_marker_and_version_shown_only_with_the_toggle(login(editor), rgw_connection, rgw_bucket)
+
+
+@pytest.mark.rgw
+def test_on_rgw_restoring_removes_the_delete_marker(login, editor, rgw_connection, rgw_bucket):
+    check_restore_makes_the_object_current_again(login(editor), rgw_connection, rgw_bucket)
