@@ -126,3 +126,22 @@ def test_on_rgw_a_deleted_file_shows_with_versions_on(login, editor, rgw_connect
 @pytest.mark.rgw
 def test_on_rgw_restoring_removes_the_delete_marker(login, editor, rgw_connection, rgw_bucket):
     check_restore_makes_the_object_current_again(login(editor), rgw_connection, rgw_bucket)
+
+
+def test_in_the_browser_an_editor_shows_versions_and_restores_a_deleted_file(browser_page, editor, connection, bucket):
+    from playwright.sync_api import expect
+
+    version, marker = deleted_file(connection, bucket)
+    page = browser_page(editor)
+    page.goto(f"/c/{connection.pk}/b/{bucket}/?prefix=docs/")
+    expect(page.locator("tr.version")).to_have_count(0)
+    page.get_by_role("link", name="Show versions").click()
+    expect(page.locator(f'tr.delete-marker[data-version="{marker}"]')).to_have_count(1)
+    expect(page.locator(f'tr.version[data-version="{version}"]')).to_contain_text("Older version")
+    page.get_by_role("link", name="Restore").click()
+    page.wait_for_selector("#modal[open] >> text=Restore this deleted file?")
+    page.locator("#modal").get_by_role("button", name="Restore").click()
+    page.wait_for_selector("text=is restored: its delete marker was removed.")
+    expect(page.locator(f'tr.version[data-version="{version}"]')).to_contain_text("Current")
+    assert gateway.head_object(connection, bucket, "docs/report.txt").version_id == version
+    assert page.console_problems == []
