@@ -4,6 +4,7 @@ nested files through the queue, and a refused file retried from the failure list
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from buckets import gateway
 
@@ -20,3 +21,64 @@ def test_a_file_whose_key_is_1024_bytes_uploads_from_the_page(browser_page, edit
     assert b"".join(gateway.open_object(connection, bucket, name).body) == b"long"
     assert gateway.head_object(connection, bucket, name).content_type == "text/plain"
     assert page.console_problems == []
+
+
+def all_keys(connection, bucket) -> set[str]:
+    keys, token = set(), ""
+    while True:
+        page = gateway.list_page(connection, bucket, delimiter="", token=token)
+        keys |= {o.key for o in page.objects}
+        if not page.next_token:
+            return keys
+        token = page.next_token
+
+
+def test_a_folder_of_200_nested_files_uploads_with_its_paths_and_a_refused_file_is_retried(browser_page, editor, connection, bucket, tmp_path):
+    root = tmp_path / "album"
+    expected = set()
+    for n in range(200):
+        relative = f"album/{'raw' if n % 2 else 'jpg'}/{n % 7}/file-{n:03}{' refuse-me' if n == 123 else ''}.txt"
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"file {n}")
+        expected.add("in/" + relative)
+    page = browser_page(editor)
+    page.goto(f"/c/{connection.pk}/b/{bucket}/?prefix=in/")
+    refused: list[str] = []
+
+    def refuse_once(route):
+        if b"refuse-me" in (route.request.post_data_buffer or b"") and not refused:
+            refused.append(route.request.url)
+            route.fulfill(status=400, content_type="application/json",
+                          body='{"results": [{"key": "", "ok": false, "message": "Refused by the test server."}]}')
+            return
+        route.continue_()
+
+    page.route("**/upload/", refuse_once)
+    flight = {"now": 0, "most": 0}
+
+    def sent(request):
+        if request.url.endswith("/upload/"):
+            flight["now"] += 1
+            flight["most"] = max(flight["most"], flight["now"])
+
+    def ended(request):
+        if request.url.endswith("/upload/"):
+            flight["now"] -= 1
+
+    page.on("request", sent)
+    page.on("requestfinished", ended)
+    page.on("requestfailed", ended)
+    page.set_input_files("#folder-input", str(root))
+    expect(page.locator("#upload-counts")).to_have_text("199 of 200 uploaded · 1 failed", timeout=90_000)
+    assert page.inner_text("#upload-failures").endswith(": Refused by the test server.")
+    assert "refuse-me" in page.inner_text("#upload-failures")
+    assert all_keys(connection, bucket) == expected - {k for k in expected if "refuse-me" in k}
+    page.click("#retry-failed")
+    expect(page.locator("#upload-counts")).to_have_text("200 of 200 uploaded", timeout=30_000)
+    assert page.inner_text("#upload-failures") == ""
+    assert page.is_hidden("#retry-failed")
+    assert all_keys(connection, bucket) == expected
+    assert page.locator("#upload-list li .status.ok").count() == 200
+    assert 1 < flight["most"] <= 4  # the queue sends several files at once, never more than four
+    assert [p for p in page.console_problems if "status of 400" not in p] == []  # the refusal itself is logged

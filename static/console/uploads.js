@@ -100,7 +100,16 @@
     return marked.replace(/^ +| +$/g, function (spaces) { return "␠".repeat(spaces.length); });
   }
 
-  function uploadRow(list, key, size) {
+  // Rows join the list in batches, once a frame: a thousand files cost a few layouts, not one each.
+  const pendingRows = [];
+  function flushRows() {
+    const list = document.getElementById("upload-list");
+    const batch = document.createDocumentFragment();
+    pendingRows.splice(0).forEach(function (item) { batch.appendChild(item); });
+    list.appendChild(batch);
+  }
+
+  function uploadRow(key, size) {
     const item = document.createElement("li");
     const name = document.createElement("bdi");
     name.className = "name mono key";
@@ -120,7 +129,8 @@
     cancel.textContent = "Cancel";
     cancel.hidden = true;
     item.append(name, route, progress, status, cancel);
-    list.appendChild(item);
+    if (!pendingRows.length) requestAnimationFrame(flushRows);
+    pendingRows.push(item);
     return {
       set: function (pct, text, cls) {
         progress.value = pct;
@@ -339,10 +349,8 @@
     }
   }
 
-  async function uploadOne(form, file, relative) {
-    const list = document.getElementById("upload-list");
+  async function uploadOne(form, file, relative, row) {
     const key = (form.dataset.prefix || "") + relative;
-    const row = uploadRow(list, key, file.size);
     try {
       if (file.size <= Number(form.dataset.directMax)) {
         const data = new FormData();
@@ -371,27 +379,136 @@
     }
   }
 
-  async function uploadFiles(form, entries) {
-    let failures = 0;
-    for (const entry of entries) {
-      try { await uploadOne(form, entry.file, entry.path); } catch (e) { failures++; }
+  // The queue: every chosen or dropped file waits its turn, FILES_IN_FLIGHT at a time (a large
+  // file's parts have their own limit). The summary shows the whole queue's progress and lists
+  // the failures, which "Retry failed" puts back in the queue.
+  const FILES_IN_FLIGHT = 4;
+
+  function uploadQueue(form) {
+    const q = { waiting: [], active: 0, files: 0, done: 0, bytes: 0, bytesDone: 0, failed: [], drawn: false };
+    const box = document.getElementById("upload-queue");
+    const overall = document.getElementById("upload-overall");
+    const counts = document.getElementById("upload-counts");
+    const retry = document.getElementById("retry-failed");
+    const failures = document.getElementById("upload-failures");
+
+    function draw() {
+      q.drawn = false;
+      box.hidden = false;
+      overall.value = q.bytes ? Math.round(100 * q.bytesDone / q.bytes) : (q.files ? 100 * q.done / q.files : 0);
+      counts.textContent = q.done + " of " + q.files + " uploaded" + (q.failed.length ? " · " + q.failed.length + " failed" : "") +
+        (q.active || q.waiting.length ? " · " + (q.active + q.waiting.length) + " to go" : "");
+      retry.hidden = !q.failed.length || Boolean(q.active || q.waiting.length);
     }
-    const listing = document.getElementById("listing");
-    if (listing && window.htmx) {
-      window.htmx.ajax("GET", form.dataset.listingUrl, { target: "#listing", swap: "innerHTML", headers: { "HX-Target": "listing" } });
+    function redraw() {  // once a frame at most, however many files finish in it
+      if (!q.drawn) { q.drawn = true; requestAnimationFrame(draw); }
     }
-    return failures;
+
+    function failure(task, error) {
+      const item = document.createElement("li");
+      const name = document.createElement("bdi");
+      name.className = "key mono";
+      name.dir = "ltr";
+      name.textContent = keyText(task.key);
+      item.append(name, document.createTextNode(": " + error.message));
+      failures.appendChild(item);
+      task.failure = item;
+      q.failed.push(task);
+    }
+
+    function refreshListing() {
+      const listing = document.getElementById("listing");
+      if (listing && window.htmx) {
+        window.htmx.ajax("GET", form.dataset.listingUrl, { target: "#listing", swap: "innerHTML", headers: { "HX-Target": "listing" } });
+      }
+    }
+
+    function pump() {
+      while (q.active < FILES_IN_FLIGHT && q.waiting.length) {
+        const task = q.waiting.shift();
+        q.active++;
+        uploadOne(form, task.file, task.path, task.row).then(function () {
+          q.done++;
+          q.bytesDone += task.file.size;
+        }, function (error) {
+          if (!error.cancelled) failure(task, error);
+        }).then(function () {
+          q.active--;
+          redraw();
+          if (!q.active && !q.waiting.length) refreshListing();
+          pump();
+        });
+      }
+      redraw();
+    }
+
+    q.add = function (entries) {
+      entries.forEach(function (entry) {
+        const key = (form.dataset.prefix || "") + entry.path;
+        q.waiting.push({ file: entry.file, path: entry.path, key: key, row: uploadRow(key, entry.file.size) });
+        q.files++;
+        q.bytes += entry.file.size;
+      });
+      pump();
+    };
+    retry.addEventListener("click", function () {
+      const again = q.failed.splice(0);
+      again.forEach(function (task) {
+        task.failure.remove();
+        task.row.set(0, "Waiting to retry", "muted");
+        q.waiting.push(task);
+      });
+      pump();
+    });
+    return q;
+  }
+
+  // A dropped folder arrives as a directory entry: walk it, keeping each file's path inside
+  // the drop ("photos/2024/a.jpg"). readEntries answers in batches until it answers nothing.
+  function readDirectory(reader) {
+    return new Promise(function (resolve, reject) { reader.readEntries(resolve, reject); });
+  }
+  async function walk(entry, into) {
+    if (entry.isFile) {
+      const file = await new Promise(function (resolve, reject) { entry.file(resolve, reject); });
+      into.push({ file: file, path: entry.fullPath.replace(/^\//, "") });  // the drop's root, not the user's slash
+      return;
+    }
+    const reader = entry.createReader();
+    for (;;) {
+      const batch = await readDirectory(reader);
+      if (!batch.length) return;
+      for (const child of batch) await walk(child, into);
+    }
+  }
+  async function droppedEntries(dataTransfer) {
+    // Entries must be taken while the drop event runs; the files are read afterwards.
+    const roots = Array.from(dataTransfer.items || []).map(function (item) {
+      return item.kind === "file" && item.webkitGetAsEntry ? item.webkitGetAsEntry() : null;
+    });
+    if (!roots.length || roots.some(function (r) { return !r; })) {
+      return Array.from(dataTransfer.files).map(function (f) { return { file: f, path: f.name }; });
+    }
+    const entries = [];
+    for (const root of roots) await walk(root, entries);
+    return entries;
   }
 
   function setUpUpload() {
     const form = document.getElementById("upload-form");
     if (!form) return;
     const input = document.getElementById("file-input");
+    const folder = document.getElementById("folder-input");
     const zone = document.getElementById("dropzone");
-    input.addEventListener("change", function () {
-      const entries = Array.from(input.files).map(function (f) { return { file: f, path: f.webkitRelativePath || f.name }; });
-      input.value = "";
-      uploadFiles(form, entries);
+    const queue = uploadQueue(form);
+    [input, folder].forEach(function (picker) {
+      if (!picker) return;
+      picker.addEventListener("change", function () {
+        // A folder's files carry their path inside it ("photos/2024/a.jpg"): kept as a prefix.
+        const entries = Array.from(picker.files).map(function (f) { return { file: f, path: f.webkitRelativePath || f.name }; });
+        picker.value = "";
+        queue.add(entries);
+      });
     });
     ["dragenter", "dragover"].forEach(function (name) {
       zone.addEventListener(name, function (e) { e.preventDefault(); zone.classList.add("over"); });
@@ -400,13 +517,13 @@
       zone.addEventListener(name, function (e) { e.preventDefault(); zone.classList.remove("over"); });
     });
     zone.addEventListener("drop", function (e) {
-      const entries = Array.from(e.dataTransfer.files).map(function (f) { return { file: f, path: f.name }; });
-      uploadFiles(form, entries);
+      droppedEntries(e.dataTransfer).then(queue.add, function (error) {
+        uploadRow("(dropped folder)", 0).set(0, "Failed: the folder could not be read (" + error.message + ")", "fail");
+      });
     });
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      const entries = Array.from(input.files).map(function (f) { return { file: f, path: f.name }; });
-      uploadFiles(form, entries);
+      queue.add(Array.from(input.files).map(function (f) { return { file: f, path: f.name }; }));
     });
   }
   document.addEventListener("DOMContentLoaded", setUpUpload);
