@@ -523,11 +523,16 @@ def _endpoint_name(endpoint_url: str) -> str:
     return f"{parts.hostname or endpoint_url}:{port}"
 
 
+def endpoint_slots() -> int:
+    """How many calls of this process may reach one endpoint at once (wider in a worker)."""
+    return _process_slots or settings.S3_ENDPOINT_CONCURRENCY
+
+
 def _guard_for(endpoint_url: str) -> _EndpointGuard:
     name = _endpoint_name(endpoint_url)
     with _guards_lock:
         guard = _guards.get(name)
-        slots = _process_slots or settings.S3_ENDPOINT_CONCURRENCY
+        slots = endpoint_slots()
         if guard is None or guard.size != slots:
             guard = _guards[name] = _EndpointGuard(name, slots)
         return guard

@@ -186,10 +186,8 @@ def prefetch[T](pages: Iterator[T], depth: int = 2) -> Iterator[T]:
 def in_parallel[T, R](items: Iterable[T], work: Callable[[T], R], *, width: int = 0) -> list[R]:
     """`work` over `items` on a few threads; results in the order of `items`. By default as
     many threads as the gateway lets calls reach one endpoint at once (at least PARALLEL): a
-    worker given more slots (CONSOLE_S3_ENDPOINT_CONCURRENCY) runs its jobs wider."""
-    from django.conf import settings
-
-    width = width or max(PARALLEL, settings.S3_ENDPOINT_CONCURRENCY)
+    worker (CONSOLE_S3_WORKER_ENDPOINT_CONCURRENCY) runs its jobs wider."""
+    width = width or max(PARALLEL, gateway.endpoint_slots())
     items = list(items)
     if len(items) <= 1:
         return [work(i) for i in items]
