@@ -104,11 +104,16 @@ def job_enqueue(job: Job) -> None:
         _dispatch(job.pk, job.celery_task_id)
 
 
+# The Celery task that runs a job (buckets/tasks.py). Sent by name: the engine knows the
+# broker, not the module that imports it, so there is no import circle.
+RUN_JOB_TASK = "buckets.tasks.run_job"
+
+
 def _dispatch(job_id: int, task_id: str) -> None:
-    from ..tasks import run_job  # tasks.py is the Celery side; it imports this module at load
+    from celery import current_app
 
     try:
-        run_job.apply_async((job_id,), task_id=task_id, retry=False)
+        current_app.send_task(RUN_JOB_TASK, args=(job_id,), task_id=task_id, retry=False)
     except Exception as exc:  # kombu raises OperationalError, redis its own ConnectionError
         log.warning("job %s: the broker did not take it: %s", job_id, type(exc).__name__)
         Job.objects.filter(pk=job_id, state=JobState.PENDING).update(
