@@ -82,3 +82,22 @@ def test_a_folder_of_200_nested_files_uploads_with_its_paths_and_a_refused_file_
     assert page.locator("#upload-list li .status.ok").count() == 200
     assert 1 < flight["most"] <= 4  # the queue sends several files at once, never more than four
     assert [p for p in page.console_problems if "status of 400" not in p] == []  # the refusal itself is logged
+
+
+def test_a_thousand_small_files_upload_without_freezing_the_page(browser_page, editor, connection, bucket):
+    page = browser_page(editor)
+    page.goto(f"/c/{connection.pk}/b/{bucket}/")
+    # Long tasks (over 50 ms on the main thread) while the queue runs: a page that laid out
+    # every row on its own, or redrew per file, shows them as seconds-long freezes.
+    page.evaluate("""() => {
+        window.longTasks = [];
+        new PerformanceObserver((list) => list.getEntries().forEach((e) => window.longTasks.push(e.duration)))
+            .observe({ type: "longtask", buffered: false });
+    }""")
+    files = [{"name": f"many-{n:04}.txt", "mimeType": "text/plain", "buffer": b"x"} for n in range(1000)]
+    page.set_input_files("#file-input", files)
+    expect(page.locator("#upload-counts")).to_have_text("1000 of 1000 uploaded", timeout=240_000)
+    longest = page.evaluate("() => Math.max(0, ...window.longTasks)")
+    assert longest < 1000, f"the page froze for {longest:.0f} ms"
+    assert page.locator("#upload-list li").count() == 1000
+    assert len(all_keys(connection, bucket)) == 1000

@@ -100,13 +100,16 @@
     return marked.replace(/^ +| +$/g, function (spaces) { return "␠".repeat(spaces.length); });
   }
 
-  // Rows join the list in batches, once a frame: a thousand files cost a few layouts, not one each.
+  // Rows join the list in batches of ROWS_PER_FRAME, one batch a frame: a thousand files cost
+  // a few short layouts, not one each and not one long one.
   const pendingRows = [];
+  const ROWS_PER_FRAME = 100;
   function flushRows() {
     const list = document.getElementById("upload-list");
     const batch = document.createDocumentFragment();
-    pendingRows.splice(0).forEach(function (item) { batch.appendChild(item); });
+    pendingRows.splice(0, ROWS_PER_FRAME).forEach(function (item) { batch.appendChild(item); });
     list.appendChild(batch);
+    if (pendingRows.length) requestAnimationFrame(flushRows);
   }
 
   function uploadRow(key, size) {
