@@ -272,7 +272,7 @@ def test_every_upload_endpoint_answers_json_for_every_refusal(client, login, edi
 def test_a_broker_that_is_down_at_finish_gets_a_clear_message_and_the_job_stays_queued(login, editor, connection, bucket, small_parts, monkeypatch):
     from kombu.exceptions import OperationalError
 
-    from buckets import tasks
+    from console.celery import app
 
     data = os.urandom(6 * MB)
     client = login(editor)
@@ -282,7 +282,7 @@ def test_a_broker_that_is_down_at_finish_gets_a_clear_message_and_the_job_stays_
     def down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.run_job, "apply_async", down)
+    monkeypatch.setattr(app, "send_task", down)  # what publishing hits when Redis is gone
     refused = finish(client, plan)
     assert refused.status_code == 503 and refused.json()["queued"] is True
     assert "task queue did not answer" in refused.json()["error"]
