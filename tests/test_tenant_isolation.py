@@ -224,7 +224,9 @@ def test_pages_without_ids_show_only_the_users_own_team(login, admin, world, s3_
         for htmx in (False, True):
             response = client.get(route.url({}), headers={"HX-Request": "true"} if htmx else {})
             body = b"".join(response.streaming_content) if response.streaming else response.content
-            assert response.status_code < 500, route.label
+            # The readiness probe answers 503 by design while no worker runs (as here).
+            ready_probe = route.name == "health-ready" and response.status_code == 503
+            assert response.status_code < 500 or ready_probe, route.label
             found = [m for m in MARKERS if m.encode() in body]
             assert not found, f"{route.label} shows {found}"
             checked += 1
