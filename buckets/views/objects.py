@@ -38,7 +38,7 @@ from .common import (
     s3_error_response,
     url_with,
 )
-from .uploads import encryption_choices
+from .uploads import allow_direct_uploads, encryption_choices
 
 # Served inline (for previews) only these, and only sandboxed; everything else downloads.
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp"}
@@ -142,7 +142,8 @@ def browse(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
         return render(request, "buckets/browse.html#rows", context)
     if request.htmx and request.htmx.target == "listing":
         return render(request, "buckets/browse.html#listing", context)
-    return render(request, "buckets/browse.html", context)
+    response = render(request, "buckets/browse.html", context)
+    return allow_direct_uploads(response, target) if context["can_edit"] else response
 
 
 @dataclass
