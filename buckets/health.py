@@ -11,11 +11,14 @@ admin page in buckets/views/health.py).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connections
@@ -113,4 +116,19 @@ def live(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok\n", content_type="text/plain")
 
 
-ready = login_not_required(ReadinessView.as_view())
+_readiness = ReadinessView.as_view()
+
+
+@login_not_required
+def ready(request: HttpRequest) -> HttpResponse:
+    """The readiness view (async inside, as django-health-check runs its checks concurrently).
+
+    Run to its end on a thread of its own when this thread already runs an event loop (an
+    async-aware host, Playwright in the tests): async_to_sync refuses to run there.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return async_to_sync(_readiness)(request)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="readiness") as pool:
+        return pool.submit(async_to_sync(_readiness), request).result()
