@@ -45,30 +45,23 @@ class S3BudgetMiddleware:
 
 
 class RefuseNulMiddleware:
-    """No query or form value may hold U+0000: S3 cannot list such a key (its listings are
-    XML), PostgreSQL cannot store it in a job or the audit log, and no field of the console
-    means it. One guard for every view, so a new view cannot forget it."""
+    """No query-string value may hold U+0000: S3 cannot list such a key (its listings are
+    XML), PostgreSQL cannot store it in a job or the audit log, and no link of the console
+    carries one. One guard for every view's URL parameters, so a new view cannot forget it.
+    Form fields are the views' to refuse, in the form, so the user loses nothing they typed
+    (`names.key_problem` refuses NUL in every key and prefix)."""
 
-    MESSAGE = "A value in this request contains the NUL character (U+0000), which the console does not accept."
+    MESSAGE = "A value in this address contains the NUL character (U+0000), which the console does not accept."
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if self._has_nul(request):
+        # (A NUL in the path is a bucket name no bucket can have: access.get_bucket answers 404.)
+        if any("\x00" in v for _, vs in request.GET.lists() for v in vs):
             from django.http import HttpResponseBadRequest, JsonResponse
 
-            if "json" in request.headers.get("Accept", "") or request.content_type == "application/json":
+            if "json" in request.headers.get("Accept", ""):
                 return JsonResponse({"error": self.MESSAGE}, status=400)
             return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
-
-    @staticmethod
-    def _has_nul(request) -> bool:
-        # (A NUL in the path is a bucket name no bucket can have: access.get_bucket answers 404.)
-        if any("\x00" in v for vs in request.GET.lists() for v in vs[1]):
-            return True
-        if request.method == "POST" and request.content_type in {"application/x-www-form-urlencoded",
-                                                                 "multipart/form-data"}:
-            return any("\x00" in v for vs in request.POST.lists() for v in vs[1] if isinstance(v, str))
-        return False

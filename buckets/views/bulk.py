@@ -228,6 +228,8 @@ def bucket_size(request: HttpRequest, connection_id: int, bucket: str) -> HttpRe
     prefix = request.POST.get("prefix", request.GET.get("prefix", ""))
     if prefix and not prefix.endswith("/"):
         prefix += "/"
+    if problem := names.prefix_problem(prefix):
+        return bad_input(request, problem, title="This folder cannot be measured")
     if request.method == "POST":
         job = size.size_job_create(team=target.access.team, user=request.user, connection=target.connection,
                                    bucket=bucket, prefix=prefix)
