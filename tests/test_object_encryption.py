@@ -54,7 +54,7 @@ def test_ionos_uploads_default_to_sse_s3_and_offer_customer_keys_only_through_th
     html = login(editor).get(reverse("browse", args=[connection.pk, bucket])).content.decode()
     assert options(html) == ["", "SSE-S3"]
     assert '<option value="SSE-S3" selected>' in html
-    assert "available only through IONOS Object Storage" in html
+    assert "available only through the IONOS Object Storage API" in html
     assert "--sse-c AES256" in html and connection.endpoint_url in html  # the API snippet
 
 
