@@ -3,8 +3,6 @@ checkpoint, and a browser copies a selection to another bucket and watches it fi
 
 from __future__ import annotations
 
-import signal
-
 import pytest
 
 from buckets import gateway
@@ -34,7 +32,7 @@ def test_a_worker_killed_mid_delete_hands_over_and_the_job_resumes_from_its_chec
                            {"keys": ["many/"], "confirm": "yes", "versions": "current"})
         job = Job.objects.get(kind=JobKind.DELETE_PREFIX)
         wait_for(lambda: Job.objects.get(pk=job.pk).checkpoint, 60, "a first checkpoint")
-        first.send_signal(signal.SIGKILL)
+        workers.kill(first)
         first.wait()
         checkpoint = Job.objects.get(pk=job.pk).checkpoint
         workers.start()

@@ -9,7 +9,6 @@ same lines an operator would read.
 from __future__ import annotations
 
 import json
-import signal
 import time
 
 import pytest
@@ -84,7 +83,7 @@ def test_a_killed_workers_job_is_taken_over_by_the_other(login, editor, make_con
         job = wait_for(lambda: Job.objects.filter(state=JobState.RUNNING).first(), 30, "the job to start")
         [owner] = wait_for(lambda: [i for i in (0, 1) if job.pk in ran_by(workers, i)], 10, "its worker")
         other = 1 - owner
-        workers.procs[owner].send_signal(signal.SIGKILL)
+        workers.kill(workers.procs[owner])
         workers.procs[owner].wait()
         killed_at = time.monotonic()
         done = wait_for(lambda: Job.objects.filter(pk=job.pk, state__in=[JobState.SUCCEEDED, JobState.FAILED]).first(),

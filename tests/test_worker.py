@@ -77,6 +77,8 @@ class Workers:
              "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", f"test{len(self.procs)}@%h",
              "-B", "--schedule", str(self.log_dir / f"beat-{len(self.procs)}")],
             cwd=ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+            # Its own process group: `-B` runs beat in a child process, which must end with it.
+            start_new_session=True,
         )
         self.procs.append(proc)
         deadline = time.monotonic() + 30
@@ -88,14 +90,23 @@ class Workers:
             time.sleep(0.1)
         raise RuntimeError("worker did not start:\n" + log.read_text())
 
+    @staticmethod
+    def kill(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+        """Signal the worker and its beat child, as a host going away would."""
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
     def stop_all(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
-                proc.terminate()
+                self.kill(proc, signal.SIGTERM)
                 try:
                     proc.wait(timeout=15)
                 except subprocess.TimeoutExpired:
-                    proc.kill()
+                    pass
+            self.kill(proc)  # whatever is left of the group, the beat child included
 
 
 @pytest.fixture
@@ -213,7 +224,7 @@ def test_a_worker_killed_mid_upload_is_replaced_and_the_upload_resumes(login, ed
         job_id = stage_upload(login(editor), connection, bucket, "killed.bin", data)
         wait_for(lambda: Job.objects.get(pk=job_id).bytes_done >= 5 * MB, 60, "the first part")
         killed_at = time.monotonic()
-        first.send_signal(signal.SIGKILL)
+        workers.kill(first)
         first.wait()
         job = Job.objects.get(pk=job_id)
         assert job.state == JobState.RUNNING and job.params.get("upload_id")
