@@ -86,3 +86,10 @@ def test_a_browser_renders_tricky_keys_visibly_in_the_list_details_and_delete_di
     assert dialog.locator("li").first.inner_text() == "docs/evil⟨U+202E⟩txt.exe"
     assert RLO not in dialog.inner_text()
     assert not page.console_problems
+
+
+def test_the_fast_path_for_plain_keys_agrees_with_the_rule_for_every_code_point():
+    # _plain() uses str.isprintable(); it must find exactly what char_is_hidden() finds.
+    from buckets.templatetags.keys import char_is_hidden
+
+    assert [hex(c) for c in range(0x110000) if (not chr(c).isprintable()) != char_is_hidden(chr(c))] == []
