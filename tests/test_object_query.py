@@ -131,3 +131,25 @@ def test_rgw_reports_an_aws_dialect_query_as_its_own_failure(login, viewer, team
     gateway.put_object(rgw_connection, rgw_bucket, "scores.csv", HEADERLESS, content_type="text/csv")
     page = run(login(viewer), rgw_connection, rgw_bucket, "scores.csv", header="NONE").content.decode()
     assert "could not run the query" in page or "The endpoint answered" in page
+
+
+def test_the_details_panel_links_to_the_query_page_where_it_is_offered(login, viewer, contract_owned, contract_bucket):
+    panel = login(viewer).get(reverse("object_detail", args=[contract_owned.pk, contract_bucket]),
+                              {"key": "people.csv"}).content.decode()
+    assert 'id="query-object"' in panel and reverse("object_query", args=[contract_owned.pk, contract_bucket]) in panel
+
+
+def test_the_details_panel_has_no_query_link_where_it_is_unsupported(login, viewer, make_connection, team,
+                                                                      s3_endpoint):
+    from tests.conftest import empty_and_delete, unique_bucket_name
+
+    user_owned = make_connection(team, endpoint=s3_endpoint, provider="ionos", region="de", bucket_type="user-owned")
+    name = unique_bucket_name("q")
+    gateway.create_bucket(user_owned, name)
+    try:
+        gateway.put_object(user_owned, name, "people.csv", CSV)
+        panel = login(viewer).get(reverse("object_detail", args=[user_owned.pk, name]),
+                                  {"key": "people.csv"}).content.decode()
+        assert 'id="query-object"' not in panel
+    finally:
+        empty_and_delete(user_owned, name)

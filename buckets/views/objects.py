@@ -135,7 +135,6 @@ def browse(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
         "direct_max": settings.UPLOAD_DIRECT_MAX_BYTES,
         "encryption": encryption_choices(target) if target.can(Role.EDITOR) else None,
         "encryption_snippets": _encryption_snippets(target),
-        "chunk_bytes": settings.UPLOAD_CHUNK_BYTES,
         "folder_form": FolderForm(),
     }
     if request.htmx and (token or key_marker):
@@ -242,6 +241,9 @@ def object_detail(request: HttpRequest, connection_id: int, bucket: str) -> Http
         "preview_url": url_with("preview", connection_id, bucket, key=key, version=version_id),
         "versions_url": url_with("versions", connection_id, bucket, key=key),
         "share_expiries": SHARE_EXPIRIES,
+        # Object Query where the catalogue offers it at all (API-only: the page explains it).
+        "query_url": url_with("object_query", connection_id, bucket, key=key)
+        if target.availability("object_query").state != catalogue.State.UNSUPPORTED else "",
     }
     if request.htmx:
         return render(request, "buckets/object_detail.html#panel", context)
