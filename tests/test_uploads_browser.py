@@ -104,7 +104,9 @@ def test_choosing_the_same_file_after_a_reload_sends_only_the_missing_parts(brow
     page.route("**/uploads/*/part/*", only_the_first)
     with page.expect_response(lambda r: "/part/" in r.url and part_number(r.url) == "1" and r.status == 200):
         page.set_input_files("#file-input", str(path))
-    page.unroute("**/uploads/*/part/*")
+    # The blocking route stays until the reload: a retry of part 2 or 3 must not slip through
+    # between an unroute and the reload (it did, under load). The route registered after the
+    # reload runs first (Playwright runs matching routes newest first) and lets parts through.
     page.reload()  # the tab reloads before the other parts got through
 
     def counted(route):
