@@ -785,11 +785,14 @@ def create_bucket(
         params["ObjectLockEnabledForBucket"] = True
     if acl:
         params["ACL"] = acl
+    _forget_versioning(conn, name)
     call(conn, "create_bucket", what=name, **params)
 
 
 def delete_bucket(conn: Endpoint, bucket: str) -> None:
+    _forget_versioning(conn, bucket)
     call(conn, "delete_bucket", Bucket=bucket, what=bucket)
+    _forget_versioning(conn, bucket)
 
 
 def bucket_is_empty(conn: Endpoint, bucket: str) -> bool:
@@ -810,14 +813,55 @@ def get_versioning(conn: Endpoint, bucket: str) -> str:
 
 def put_versioning(conn: Endpoint, bucket: str, enabled: bool) -> None:
     status = "Enabled" if enabled else "Suspended"
-    call(
-        conn,
-        "put_bucket_versioning",
-        Bucket=bucket,
-        VersioningConfiguration={"Status": status},
-        what="versioning",
-        feature_call=True,
-    )
+    try:
+        call(
+            conn,
+            "put_bucket_versioning",
+            Bucket=bucket,
+            VersioningConfiguration={"Status": status},
+            what="versioning",
+            feature_call=True,
+        )
+    finally:
+        _forget_versioning(conn, bucket)
+
+
+# "Has this bucket ever had versioning?" decides whether the object browser offers "Show
+# versions", and asking S3 on every page load doubled the requests of a page. A bucket never
+# goes back to unversioned, so a yes is kept for VERSIONING_YES_TTL (only deleting the bucket
+# and making one of the same name undoes it, and delete_bucket forgets it); a no is kept for
+# VERSIONING_NO_TTL, and put_versioning in this process forgets it at once. Another process,
+# or another tool, turning versioning on is seen within VERSIONING_NO_TTL.
+VERSIONING_YES_TTL = 600.0
+VERSIONING_NO_TTL = 30.0
+_VERSIONING_SEEN_MAX = 4096
+_versioning_seen: dict[tuple, tuple[float, bool]] = {}
+_versioning_lock = threading.Lock()
+
+
+def _versioning_cache_key(conn: Endpoint, bucket: str) -> tuple:
+    return (conn.pk, conn.endpoint_url, conn.access_key, bucket)
+
+
+def _forget_versioning(conn: Endpoint, bucket: str) -> None:
+    with _versioning_lock:
+        _versioning_seen.pop(_versioning_cache_key(conn, bucket), None)
+
+
+def ever_versioned(conn: Endpoint, bucket: str) -> bool:
+    """True when the bucket's versioning is Enabled or Suspended (asked at most every
+    VERSIONING_NO_TTL seconds per bucket and process; see above)."""
+    key, now = _versioning_cache_key(conn, bucket), time.monotonic()
+    with _versioning_lock:
+        seen = _versioning_seen.get(key)
+    if seen and seen[0] > now:
+        return seen[1]
+    answer = get_versioning(conn, bucket) in {"Enabled", "Suspended"}
+    with _versioning_lock:
+        if len(_versioning_seen) >= _VERSIONING_SEEN_MAX:
+            _versioning_seen.clear()
+        _versioning_seen[key] = (now + (VERSIONING_YES_TTL if answer else VERSIONING_NO_TTL), answer)
+    return answer
 
 
 # --- bucket and object settings -------------------------------------------------------------

@@ -106,6 +106,14 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_versioning_answers():
+    # Bucket names repeat across tests; a bucket's remembered versioning must not.
+    from buckets import gateway
+
+    gateway._versioning_seen.clear()
+
+
 @pytest.fixture
 def team(db):
     from buckets.models import Team

@@ -177,7 +177,7 @@ def _ever_versioned(target) -> bool:
     if not target.availability("versioning").usable(target.access.team.allow_api_only):
         return False
     try:
-        return gateway.get_versioning(target.connection, target.bucket) in {"Enabled", "Suspended"}
+        return gateway.ever_versioned(target.connection, target.bucket)
     except gateway.S3Error:
         return False
 
