@@ -856,7 +856,11 @@ def ever_versioned(conn: Endpoint, bucket: str) -> bool:
         seen = _versioning_seen.get(key)
     if seen and seen[0] > now:
         return seen[1]
-    answer = get_versioning(conn, bucket) in {"Enabled", "Suspended"}
+    try:
+        answer = get_versioning(conn, bucket) in {"Enabled", "Suspended"}
+    except S3Error:
+        # Denied, not implemented or unreachable: no toggle, and not asked again on every page.
+        answer = False
     with _versioning_lock:
         if len(_versioning_seen) >= _VERSIONING_SEEN_MAX:
             _versioning_seen.clear()

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from buckets import gateway
+from buckets.templatetags import listing
 
 # The markup the template wrote before the rows moved to Python, kept here as the reference.
 REFERENCE = engines["django"].from_string("""{% load keys %}
@@ -92,3 +93,13 @@ def test_ever_versioned_asks_once_and_forgets_on_put(monkeypatch):
     gateway.delete_bucket(conn, "b1")
     monkeypatch.setattr(gateway, "get_versioning", lambda conn, bucket: asked.append(bucket) or "")
     assert not gateway.ever_versioned(conn, "b1")
+
+
+@settings(max_examples=400, deadline=None)
+@given(size=st.one_of(st.integers(min_value=-(2**63), max_value=2**63),
+                      st.sampled_from([0, 1, 1023, 1024, 1025, 1048575, 1048576, 1 << 30, (1 << 50) - 1, 1 << 50,
+                                       int(1.25 * 1024), int(1.35 * 1024), 10239, 10240 * 1024 - 1])))
+def test_sizes_are_written_as_filesizeformat_writes_them(size):
+    from django.template.defaultfilters import filesizeformat
+
+    assert listing._size_english(size) == filesizeformat(size)
