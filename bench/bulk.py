@@ -41,7 +41,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import console_app  # noqa: E402
 import s3fill  # noqa: E402
-from common import BIN, ROOT, Children, free_port, log, machine_info, rgw_settings, wait_for_port  # noqa: E402
+from common import (  # noqa: E402
+    BIN,
+    ROOT,
+    Children,
+    drop_database,
+    free_port,
+    fresh_database,
+    log,
+    machine_info,
+    rgw_settings,
+    wait_for_port,
+)
 
 MiB = 1024 * 1024
 REDIS_DB = 15  # the suite uses 2..13 (tests/testenv.py); the queue name is this run's own too
@@ -106,22 +117,6 @@ class RssSampler:
 
 
 # --- the console: database, gunicorn, worker -------------------------------------------------
-
-
-def fresh_database(tmp: Path, stamp: str) -> tuple[str, str]:
-    """(DATABASE_URL, PostgreSQL database name or "") for a database nobody else uses."""
-    name = f"bench_bulk_{stamp}"
-    made = subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], capture_output=True, text=True)
-    if made.returncode == 0:
-        return f"postgres://postgres@127.0.0.1:5432/{name}", name
-    log(f"PostgreSQL not available ({made.stderr.strip()}); a fresh SQLite file instead")
-    return f"sqlite:///{tmp / 'bench.sqlite3'}", ""
-
-
-def drop_database(name: str) -> None:
-    if name:
-        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", name],
-                       capture_output=True, check=False)
 
 
 class Console:
@@ -430,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"started": stamp, "machine": machine_info(), "args": vars(args), "goals": GOALS}
     try:
         env = console_app.console_env(tmp)
-        database_url, db_name = fresh_database(tmp, stamp.replace("-", "_"))
+        database_url, db_name = fresh_database(tmp, "bulk_" + stamp.replace("-", "_"))
         env.update({"DATABASE_URL": database_url, "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
                     "CONSOLE_CELERY_QUEUE": queue, "CONSOLE_LOG_LEVEL": "WARNING"})
         results["console"] = {"database": database_url.split("://")[0], "broker": env["CELERY_BROKER_URL"],

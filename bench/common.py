@@ -195,3 +195,22 @@ def rgw_settings(endpoint: str = "http://127.0.0.1:7480") -> dict | None:
     if not port_answers(port, timeout=1):
         return None
     return {"endpoint": endpoint, "access_key": access, "secret_key": secret}
+
+
+# --- PostgreSQL, as compose runs the console -------------------------------------------------
+
+
+def fresh_database(tmp: Path, stamp: str) -> tuple[str, str]:
+    """(DATABASE_URL, PostgreSQL database name or "") for a database nobody else uses."""
+    name = f"bench_{stamp}"
+    made = subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], capture_output=True, text=True)
+    if made.returncode == 0:
+        return f"postgres://postgres@127.0.0.1:5432/{name}", name
+    log(f"PostgreSQL not available ({made.stderr.strip()}); a fresh SQLite file instead")
+    return f"sqlite:///{tmp / 'bench.sqlite3'}", ""
+
+
+def drop_database(name: str) -> None:
+    if name:
+        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", name],
+                       capture_output=True, check=False)

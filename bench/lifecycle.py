@@ -45,7 +45,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bulk  # noqa: E402 - reused read-only: console processes, sessions, RSS sampling, s5cmd
 import console_app  # noqa: E402
 import s3fill  # noqa: E402
-from common import BIN, ROOT, Children, free_port, log, machine_info, rgw_settings, wait_for_port  # noqa: E402
+from common import (  # noqa: E402
+    BIN,
+    ROOT,
+    Children,
+    drop_database,
+    free_port,
+    fresh_database,
+    log,
+    machine_info,
+    rgw_settings,
+    wait_for_port,
+)
 
 REDIS_DB = 14  # the suite uses 2..13 (tests/testenv.py), bench/bulk.py 15
 GOALS = {"preview_time_ratio_max": 1.3, "worker_rss_mb": 200, "backfill_throughput_ratio_min": 0.8}
@@ -320,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"started": stamp, "machine": machine_info(), "args": vars(args), "goals": GOALS, "rules": RULES}
     try:
         env = console_app.console_env(tmp)
-        database_url, db_name = bulk.fresh_database(tmp, "lc_" + stamp.replace("-", "_"))
+        database_url, db_name = fresh_database(tmp, "lc_" + stamp.replace("-", "_"))
         env.update({"DATABASE_URL": database_url, "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
                     "CONSOLE_CELERY_QUEUE": queue, "CONSOLE_LOG_LEVEL": "WARNING"})
         results["console"] = {"database": database_url.split("://")[0], "broker": env["CELERY_BROKER_URL"],
@@ -356,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
         children.stop_all()
-        bulk.drop_database(db_name)
+        drop_database(db_name)
         try:
             import redis
 

@@ -5,8 +5,13 @@ same concurrency on the same bucket. Results go to docs/benchmarks-serve.md.
     .venv/bin/python bench/serve.py [--seconds 15] [--clients 8,32] [--workers N --threads N]
 
 Needs the RGW of the tests (S3_RGW_* or /tmp/ceph-rgw/s3-user.env). Everything runs on
-127.0.0.1: a scratch SQLite database and static root under a temporary directory, gunicorn
-started and stopped by this script (by its PID).
+127.0.0.1: a fresh PostgreSQL database (as compose runs the console; SQLite only if
+PostgreSQL is absent, and the report says so), a static root under a temporary directory,
+gunicorn started and stopped by this script (by its PID). With --rounds N, each client count
+runs boto3 and the console alternately N times (interleaved, so a change in the machine's load
+hits both), and the report gives every round and the median ratio. The report replaces the
+part of docs/benchmarks-serve.md between its `serve:begin` and `serve:end` markers; the
+notes around it are kept.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port, wait_for_port  # noqa: E402
+from bench.common import drop_database, free_port, fresh_database, wait_for_port  # noqa: E402
 from tests.conftest import rgw_settings  # noqa: E402
 
 PAGE_OBJECTS = 100
@@ -78,6 +83,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", default="8,32")
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks-serve.md"))
@@ -88,11 +94,12 @@ def main() -> int:
         print("RGW NOT RUNNING: start it with ../shared/tools/ceph-rgw-up.sh")
         return 2
     scratch = Path(tempfile.mkdtemp(prefix="serve-bench-"))
+    database_url, db_name = fresh_database(scratch, f"serve_{os.getpid()}")
     env = dict(os.environ)
     env.update({
         "CONSOLE_EMBEDDED": "0", "DJANGO_SECRET_KEY": "bench-" + "x" * 50,
         "CONSOLE_ENCRYPTION_KEYS": "YR7hQ0Zk9sQ1j5d0pE3eP0b5Yz8n0s7H9jJ5mK2xW4o=",
-        "DATABASE_URL": f"sqlite:///{scratch / 'db.sqlite3'}", "CONSOLE_VAR_DIR": str(scratch),
+        "DATABASE_URL": database_url, "CONSOLE_VAR_DIR": str(scratch),
         "CONSOLE_STATIC_ROOT": str(scratch / "static"), "CELERY_BROKER_URL": "memory://",
         "CONSOLE_ENDPOINT_ALLOWLIST": "127.0.0.1", "CONSOLE_SSL_REDIRECT": "0", "CONSOLE_SECURE_COOKIES": "0",
         "CONSOLE_LOG_FORMAT": "json", "CONSOLE_LOG_LEVEL": "WARNING", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -166,14 +173,15 @@ def main() -> int:
                 s3.list_objects_v2(Bucket=bucket, Delimiter="/", MaxKeys=PAGE_OBJECTS)
             return once
 
-        for clients in levels:
-            raw = hammer(clients, args.seconds, boto_client)
-            console = hammer(clients, args.seconds, console_client)
-            ratio = console["per_second"] / raw["per_second"] if raw["per_second"] else 0
-            results.append((clients, raw, console, ratio))
-            print(f"{clients:>3} clients: boto3 {raw['per_second']:.1f}/s p50 {raw['p50_ms']:.0f} ms p95 {raw['p95_ms']:.0f} ms | "
-                  f"console {console['per_second']:.1f}/s p50 {console['p50_ms']:.0f} ms p95 {console['p95_ms']:.0f} ms "
-                  f"({console['errors']} errors) | {ratio:.2f}x", flush=True)
+        for round_no in range(1, args.rounds + 1):
+            for clients in levels:
+                raw = hammer(clients, args.seconds, boto_client)
+                console = hammer(clients, args.seconds, console_client)
+                ratio = console["per_second"] / raw["per_second"] if raw["per_second"] else 0
+                results.append((round_no, clients, raw, console, ratio, os.getloadavg()[0]))
+                print(f"round {round_no} {clients:>3} clients: boto3 {raw['per_second']:.1f}/s p50 {raw['p50_ms']:.0f} ms "
+                      f"p95 {raw['p95_ms']:.0f} ms | console {console['per_second']:.1f}/s p50 {console['p50_ms']:.0f} ms "
+                      f"p95 {console['p95_ms']:.0f} ms ({console['errors']} errors) | {ratio:.2f}x", flush=True)
     finally:
         server.terminate()
         try:
@@ -181,44 +189,48 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             server.kill()
         gateway.delete_objects(conn, bucket, [o.key for o in gateway.list_page(conn, bucket).objects])
-    write_report(Path(args.out), results, args, server_env)
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(db_name)
+    write_report(Path(args.out), results, args, "PostgreSQL" if db_name else "SQLite (PostgreSQL was absent)")
     return 0
 
 
-def write_report(path: Path, results, args, env) -> None:
+def write_report(path: Path, results, args, database: str) -> None:
     import runpy
 
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     lines = [
-        "# Production server throughput (bench/serve.py)",
+        "<!-- serve:begin (written by bench/serve.py; edit the notes outside the markers) -->",
+        f"Taken {time.strftime('%Y-%m-%d %H:%M')} UTC with `.venv/bin/python bench/serve.py --seconds {args.seconds:g} "
+        f"--rounds {args.rounds}`: gunicorn with `gunicorn.conf.py` (gthread, {config['workers']} processes x "
+        f"{config['threads']} threads on this machine), {database}, the Ceph RGW of the tests, {PAGE_OBJECTS} objects "
+        "a page. A console client is a signed-in session loading the object-browser page (the whole HTML page, "
+        "as a browser's first request gets it) in a loop; a boto3 client calls `list_objects_v2` (Delimiter `/`, "
+        f"MaxKeys {PAGE_OBJECTS}) in a loop on the same bucket. {args.seconds:g} s per run after one warm-up call "
+        f"per client; boto3 and the console alternate. Machine: {os.cpu_count()} cores shared by the load "
+        f"generator, gunicorn and RGW; load average before {LOAD_BEFORE[0]:.1f}, after {os.getloadavg()[0]:.1f}.",
         "",
-        "The console under gunicorn with `gunicorn.conf.py` (gthread: "
-        f"{config['workers']} processes x {config['threads']} threads on this machine), on the Ceph RGW of the tests, "
-        f"{PAGE_OBJECTS} objects per page. Each client is a signed-in session loading the object-browser page of one "
-        "bucket in a loop; the baseline is raw boto3 `list_objects_v2` (Delimiter `/`, MaxKeys "
-        f"{PAGE_OBJECTS}), one client per thread, at the same concurrency. {args.seconds:g} s per run, after one "
-        "warm-up call per client.",
-        "",
-        f"Machine: {os.cpu_count()} cores; the load generator, gunicorn and RGW share it. Taken "
-        f"{time.strftime('%Y-%m-%d %H:%M')} with `.venv/bin/python bench/serve.py --seconds {args.seconds:g}`; "
-        f"load average before the runs {LOAD_BEFORE[0]:.1f}, after {os.getloadavg()[0]:.1f} (above the core "
-        "count, other processes took CPU from both sides and the numbers say more about the machine than "
-        "about the console: run it again on a quiet machine).",
-        "",
-        "| clients | raw boto3 pages/s | p50 | p95 | console pages/s | p50 | p95 | errors | console / boto3 |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| round | clients | raw boto3 pages/s | p50 | p95 | console pages/s | p50 | p95 | errors | console / boto3 | load after |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for clients, raw, console, ratio in results:
-        lines.append(f"| {clients} | {raw['per_second']:.1f} | {raw['p50_ms']:.0f} ms | {raw['p95_ms']:.0f} ms | "
+    for round_no, clients, raw, console, ratio, load in results:
+        lines.append(f"| {round_no} | {clients} | {raw['per_second']:.1f} | {raw['p50_ms']:.0f} ms | {raw['p95_ms']:.0f} ms | "
                      f"{console['per_second']:.1f} | {console['p50_ms']:.0f} ms | {console['p95_ms']:.0f} ms | "
-                     f"{console['errors']} | {ratio:.2f}x |")
-    lines += [
-        "",
-        "Goal (issue 12): at least 0.8x raw boto3 at 8 and 32 clients. Before this configuration, compose ran",
-        "3 sync workers: 23 pages/s at 8 clients against 44/s raw, and 15/s with a 2.1 s median at 32.",
-        "",
-    ]
-    path.write_text("\n".join(lines))
+                     f"{console['errors']} | {ratio:.2f}x | {load:.1f} |")
+    lines += ["", "Median ratio per client count: " + ", ".join(
+        f"{clients} clients {statistics.median(r[4] for r in results if r[1] == clients):.2f}x"
+        for clients in sorted({r[1] for r in results})) + " (goal, issue 12: at least 0.8x at 8 and 32).",
+        "<!-- serve:end -->"]
+    block = "\n".join(lines)
+    text = path.read_text() if path.exists() else "# Production server throughput (bench/serve.py)\n\n"
+    if "<!-- serve:begin" in text and "<!-- serve:end -->" in text:
+        head, rest = text.split("<!-- serve:begin", 1)
+        text = head + block + rest.split("<!-- serve:end -->", 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text)
     print(f"wrote {path}")
 
 

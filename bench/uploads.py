@@ -44,7 +44,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import boto3  # noqa: E402
 import upload_client  # noqa: E402
 from botocore.config import Config  # noqa: E402
-from common import BIN, ROOT, Children, free_port, load_average, log, rgw_settings, wait_for_port  # noqa: E402
+from common import (  # noqa: E402
+    BIN,
+    ROOT,
+    Children,
+    drop_database,
+    free_port,
+    fresh_database,
+    load_average,
+    log,
+    rgw_settings,
+    wait_for_port,
+)
 
 MIB = 1024 * 1024
 USERNAME, PASSWORD = "bench", "bench-password-not-secret-9f3a"
@@ -97,21 +108,6 @@ def make_file(path: Path, mib: int) -> None:
         for i in range(mib):
             # Every MiB differs (no dedup anywhere), cheaply.
             fh.write(i.to_bytes(8, "little") + block[8:])
-
-
-def create_database(name: str) -> str:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"postgres://postgres@127.0.0.1:5432/{name}"
-
-
-def drop_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def console_env(tmp: Path, database_url: str, queue: str) -> dict[str, str]:
@@ -188,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     methods = args.methods.split(",")
     tmp = Path(tempfile.mkdtemp(prefix="bench-uploads-"))
     children = Children()
-    db_name = f"bench_uploads_{os.getpid()}"
+    db_name = ""
     results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "mib": args.mib,
                      "reps": args.reps, "concurrency": args.concurrency, "load_start": load_average(),
                      "warmup_mib": args.warmup_mib, "web_env": args.web_env, "runs": []}
@@ -205,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         if rgw:
             endpoints["rgw"] = {"endpoint": rgw["endpoint"], "access_key": rgw["access_key"],
                                 "secret_key": rgw["secret_key"]}
-        env = console_env(tmp, create_database(db_name), f"bench-{uuid.uuid4().hex[:8]}")
+        database_url, db_name = fresh_database(tmp, f"uploads_{os.getpid()}")
+        env = console_env(tmp, database_url, f"bench-{uuid.uuid4().hex[:8]}")
         ids = seed(env, {k: {x: v[x] for x in ("endpoint", "access_key", "secret_key")} for k, v in endpoints.items()})
         web_port = free_port()
         web_env = dict(env, **dict(item.split("=", 1) for item in args.web_env))
@@ -300,10 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         results["load_end"] = load_average()
     finally:
         children.stop_all()
-        try:
-            drop_database(db_name)
-        except Exception as exc:  # noqa: BLE001
-            log(f"could not drop {db_name}: {exc}")
+        drop_database(db_name)
         shutil.rmtree(tmp, ignore_errors=True)
     out = Path(args.json or ROOT / "bench" / "results" / f"uploads-{time.strftime('%Y%m%d-%H%M%S')}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
