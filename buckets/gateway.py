@@ -699,7 +699,7 @@ def _build_client(conn: Endpoint, fast: bool, key: tuple) -> Any:
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
         # At least one pooled connection per call the endpoint guard lets through at once.
-        max_pool_connections=max(20, settings.S3_ENDPOINT_CONCURRENCY),
+        max_pool_connections=max(20, endpoint_slots()),
         user_agent_extra="s3-console",
     )
     if _session is None:

@@ -315,3 +315,26 @@ def test_a_selection_downloads_as_one_zip_with_safe_names(login, viewer, connect
     assert archive.read("pics/a.png") == b"A" * 100
     assert all(not n.startswith("/") and ".." not in n.split("/") for n in names)
     response.close()
+
+
+def test_a_zip_holds_small_objects_stored_and_large_ones_streamed_all_intact(login, viewer, connection, bucket):
+    """Objects up to archive.WHOLE_BYTES go in as stored members with their CRC up front; larger
+    ones stream through deflate level 0 with a data descriptor. Both read back byte-identical
+    and pass zipfile's CRC check."""
+    from buckets.jobs import archive
+
+    whole = archive.WHOLE_BYTES
+    sizes = {"empty": 0, "tiny": 1, "exact": whole, "one-more": whole + 1, "three": 3 * whole + 17}
+    bodies = {name: bytes((i * 7 + len(name)) % 251 for i in range(size)) for name, size in sizes.items()}
+    for name, body in bodies.items():
+        put(connection, bucket, f"mix/{name}.bin", body)
+    response = login(viewer).post(reverse("bulk_zip", args=[connection.pk, bucket]), {"keys": ["mix/"], "prefix": ""})
+    assert response.status_code == 200
+    zipped = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    response.close()
+    assert zipped.testzip() is None
+    methods = {info.filename: info.compress_type for info in zipped.infolist()}
+    for name, body in bodies.items():
+        assert zipped.read(f"mix/{name}.bin") == body
+    assert methods["mix/exact.bin"] == zipfile.ZIP_STORED and methods["mix/tiny.bin"] == zipfile.ZIP_STORED
+    assert methods["mix/one-more.bin"] == zipfile.ZIP_DEFLATED and methods["mix/three.bin"] == zipfile.ZIP_DEFLATED

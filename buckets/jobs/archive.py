@@ -2,8 +2,12 @@
 
 Memory stays bounded whatever the size: objects are read in chunks and written out as
 they arrive (stream-zip, ZIP64 members, so objects and archives above 4 GiB work), and
-listings go one page at a time. Deflate runs at level 0 ("stored" blocks): objects are
-mostly compressed already, and the CPU of a web process is shared by every user.
+listings go one page at a time. Nothing is compressed: objects are mostly compressed
+already, and the CPU of a web process is shared by every user. An object of at most
+WHOLE_BYTES is read whole by a read-ahead thread, which also takes its CRC-32, and goes in
+as a stored member (its size and CRC in the header, no deflate pass at all); a larger one
+streams through deflate at level 0 ("stored" blocks, with a data descriptor), because its
+CRC is known only at its end.
 
 A zip holds one thread of the web server for as long as the download lasts, so a process
 streams at most ZIP_CONCURRENCY at once; the next one hears "try again" instead of taking
@@ -20,17 +24,19 @@ import zlib
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from stream_zip import ZIP_64, stream_zip
+from stream_zip import NO_COMPRESSION_64, ZIP_64, stream_zip
 
 from .. import gateway
 
 ZIP_CONCURRENCY = 2
 # Objects opened ahead of the one being written, and how much of each is read ahead: a zip
 # holds at most READ_AHEAD × READ_AHEAD_BYTES besides the chunk in hand.
-READ_AHEAD = 4
+READ_AHEAD = 8
 READ_AHEAD_BYTES = 1024 * 1024
+WHOLE_BYTES = READ_AHEAD_BYTES
 _slots = threading.BoundedSemaphore(ZIP_CONCURRENCY)
 
 
@@ -56,15 +62,33 @@ def zip_name(bucket: str, keys: list[str], base: str) -> str:
     return f"{bucket}.zip"
 
 
-def _read_ahead(conn, bucket: str, key: str) -> tuple[list[bytes], Iterator[bytes]]:
-    """Open one object and read its first READ_AHEAD_BYTES; the rest streams later."""
-    body = gateway.open_object(conn, bucket, key).body
+@dataclass
+class _Ahead:
+    first: list[bytes]
+    rest: Iterator[bytes]
+    size: int = -1  # known, with crc, when the object was read whole
+    crc: int = 0
+
+
+def _read_ahead(conn, bucket: str, key: str) -> _Ahead:
+    """Open one object and read its first READ_AHEAD_BYTES (all of it, with its CRC-32, when
+    it is at most WHOLE_BYTES long); the rest streams later."""
+    download = gateway.open_object(conn, bucket, key)
+    body = download.body
     first: list[bytes] = []
     size = 0
     while size < READ_AHEAD_BYTES and (chunk := next(body, None)) is not None:
         first.append(chunk)
         size += len(chunk)
-    return first, body
+    if size <= WHOLE_BYTES:
+        more = next(body, None)
+        if more is None:
+            crc = 0
+            for chunk in first:
+                crc = zlib.crc32(chunk, crc)  # releases the GIL for large chunks
+            return _Ahead(first, iter(()), size, crc)
+        first.append(more)
+    return _Ahead(first, body)
 
 
 def _objects(conn, bucket: str, keys: list[str]) -> Iterator[gateway.ObjectSummary]:
@@ -109,14 +133,19 @@ class ZipStream:
                 while name in seen:  # 'a/../b' and 'b' would collide once made safe
                     name += "_"
                 seen.add(name)
-                first, rest = future.result()
-                modified = obj.last_modified or datetime.now(UTC)
-                yield name, modified.replace(tzinfo=None), 0o600, ZIP_64, itertools.chain(first, rest)
+                got = future.result()
+                modified = (obj.last_modified or datetime.now(UTC)).replace(tzinfo=None)
+                if got.size >= 0:
+                    yield name, modified, 0o600, NO_COMPRESSION_64(got.size, got.crc), iter(got.first)
+                else:
+                    yield name, modified, 0o600, ZIP_64, itertools.chain(got.first, got.rest)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
             for _obj, future in ahead:
                 if future.done() and not future.exception():
-                    future.result()[1].close()
+                    rest = future.result().rest
+                    if hasattr(rest, "close"):
+                        rest.close()
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(self._chunks)
