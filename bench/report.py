@@ -17,15 +17,6 @@ PAGE_ROWS = [
     ("cli_first", "`aws s3api list-objects-v2 --max-items 100` (process included)"),
     ("cli_first_page100", "same, with `--page-size 100`"),
 ]
-UPLOAD_ROWS = [
-    ("console_job", "Console job path in-process (create + stage + `upload_job_run`)"),
-    ("console_job_run_only", "  of which `upload_job_run` (S3 multipart, 4 parallel parts)"),
-    ("console_http", "Console end to end: HTTP chunk endpoints + worker `job_run`"),
-    ("console_http_chunks", "  of which browser → console chunks (8 MiB POSTs)"),
-    ("console_http_worker", "  of which the worker's multipart upload"),
-    ("boto3_upload_file", "boto3 `upload_file` (default TransferConfig)"),
-    ("aws_s3_cp", "`aws s3 cp` (process included)"),
-]
 LABELS = {"moto": "moto server (moto[server], one process)", "rgw": "Ceph RGW (loopback, 1 OSD)"}
 
 
@@ -138,10 +129,8 @@ def render(results: dict, json_path: Path) -> str:
       "Reported: median / p90 in ms (p90 = nearest rank).")
     w("- Keep-alive probe per endpoint: 30 back-to-back GETs of a 100-byte object on one connection, with "
       "TCP_QUICKACK, and on new connections, to detect delayed-ACK stalls of the server.")
-    w(f"- Uploads: one {args['upload_mib']} MiB random file; 1 warm-up + {args['upload_reps']} timed runs per method, "
-      "interleaved; each object is checked with HEAD (size) and deleted. The console's parts are "
-      "`CONSOLE_UPLOAD_PART_BYTES` (8 MiB) with 4 in parallel; boto3/CLI use 8 MiB parts with 10 threads and "
-      "compute CRC32 checksums (botocore's default), the console sends none (`when_required`).")
+    w("- Uploads: measured by `bench/uploads.py` (1 GiB and 5 GiB through gunicorn and a Celery worker), "
+      "reported under \"Large uploads\" below.")
     w(f"- Goal for the first page: {results['goal']}. \"No growth\" is checked on the console's own overhead "
       "(its median minus boto3's), which must stay within max(10 ms, 25 %) of the overhead at the smallest size; "
       "how the S3 server itself scales is shown separately.\n")

@@ -73,10 +73,8 @@ MIB = 1024 * 1024
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keys", type=int, default=None, help="largest bucket size (default 100000; 5000 with --quick)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 5,000 keys, 5 repetitions, 16 MiB upload")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 5,000 keys, 5 repetitions")
     parser.add_argument("--reps", type=int, default=None, help="timed repetitions per page measurement (default 15; 5 with --quick)")
-    parser.add_argument("--upload-reps", type=int, default=None, help="timed repetitions per upload method (default 3; 2 with --quick)")
-    parser.add_argument("--upload-mib", type=int, default=None, help="upload file size in MiB (default 64; 16 with --quick)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed rounds before the page measurements")
     parser.add_argument("--gap-ms", type=float, default=100, help="untimed pause before every timed page call (see measure_round_robin)")
     parser.add_argument("--no-rgw", action="store_true", help="measure moto only, even when RGW answers")
@@ -87,8 +85,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.keys = args.keys or (5000 if args.quick else 100_000)
     args.reps = args.reps or (5 if args.quick else 15)
-    args.upload_reps = args.upload_reps or (2 if args.quick else 3)
-    args.upload_mib = args.upload_mib or (16 if args.quick else 64)
     args.sizes = [s for s in (1000, 10_000) if s < args.keys] + [args.keys]
     return args
 
@@ -392,7 +388,7 @@ def summarize_profile(session, n: int) -> dict:
 # --- one endpoint ----------------------------------------------------------------------------------------
 
 
-def bench_endpoint(label: str, ep: dict, ctx: dict, args, tmp: Path, upload_file: Path | None, cleanup: list) -> dict:
+def bench_endpoint(label: str, ep: dict, ctx: dict, args, tmp: Path, cleanup: list) -> dict:
     from buckets.models import Connection
 
     raw = raw_client(ep)
@@ -519,9 +515,8 @@ def main(argv: list[str] | None = None) -> int:
         }
         log("timing aws CLI start-up (aws --version)")
         results["cli_startup"] = cli_startup(args.reps, tmp)
-        upload_file = None  # uploads: bench/uploads.py
         for label, ep in endpoints.items():
-            results["endpoints"][label] = bench_endpoint(label, ep, ctx, args, tmp, upload_file, cleanup)
+            results["endpoints"][label] = bench_endpoint(label, ep, ctx, args, tmp, cleanup)
         log("dissecting the console's own time on the browse page (in-process, synthetic page, no S3)")
         results["dissect"] = dissect.measure(ctx["user"], ids["moto"])
     except KeyboardInterrupt:
