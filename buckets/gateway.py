@@ -1619,6 +1619,154 @@ def _part_answer(conn: Endpoint, api: Any, status: int, headers: Any, body: byte
     raise error
 
 
+# --- objects read in bulk: GET on a presigned URL over kept-alive pinned connections ---------------
+#
+# botocore's GetObject costs about 2 ms of CPU per call besides the bytes (signing through its
+# event system, parsing, hooks): a zip of 1,000 small objects read them at 185 MiB/s with 8
+# threads where the same GETs on presigned URLs reached 339 MiB/s (RGW, measured). The zip reads
+# through this path; the checks are those of every call: the SSRF check with pinned addresses,
+# the endpoint's slots and breaker, a deadline for the answer, no redirects, errors translated.
+
+_idle_wires: dict[tuple, list[_PinnedHTTPConnection]] = {}
+_idle_lock = threading.Lock()
+_IDLE_PER_ENDPOINT = 32
+
+
+def _wire_take(host: str, port: int, tls: ssl.SSLContext | None, connect_timeout: float) -> _PinnedHTTPConnection:
+    with _idle_lock:
+        idle = _idle_wires.get((host, port, tls is not None))
+        if idle:
+            return idle.pop()
+    return _PinnedHTTPConnection(host, port, addresses=_pinned_addresses(host, port), connect_timeout=connect_timeout,
+                                 tls=tls)
+
+
+def _wire_give_back(wire: _PinnedHTTPConnection, tls: bool) -> None:
+    with _idle_lock:
+        idle = _idle_wires.setdefault((wire.host, wire.port, tls), [])
+        if len(idle) < _IDLE_PER_ENDPOINT:
+            idle.append(wire)
+            return
+    wire.close()
+
+
+def stream_object(conn: Endpoint, bucket: str, key: str, *, timeout: float | None = None) -> Download:
+    """GetObject of the current version as a stream of 256 KiB chunks, for reading many objects
+    (the zip). Same errors as `open_object`; `timeout` (else the scope's deadline) bounds the
+    wait for the answer and for each chunk. A kept-alive connection goes back to the idle pool
+    only when its body was read to the end."""
+    what = key
+    api = client(conn)
+    try:
+        url = api.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
+                                         ExpiresIn=_STREAM_URL_SECONDS)
+    except Exception as exc:  # noqa: BLE001
+        raise translate(exc, what=what) from exc
+    deadline = _deadline_for(fast=False, timeout=timeout)
+    clock = _EndpointClock(deadline.seconds)
+    parts = urlsplit(url)
+    tls = _tls_context() if parts.scheme == "https" else None
+    port = parts.port or (443 if tls else 80)
+    guard = _guard_for(conn.endpoint_url)
+    probe = guard.admit()
+    if not guard.slots.acquire(timeout=max(0.0, min(settings.S3_ENDPOINT_QUEUE_SECONDS, clock.left()))):
+        if probe:
+            guard.release_probe()
+        raise EndpointBusy(f"The endpoint {guard.name} is slow: {guard.size} requests from this console already "
+                           f"wait for it ({what}). Try again in a moment.", code="Busy")
+    wire: _PinnedHTTPConnection | None = None
+    timed_out = False
+    answer = None
+    try:
+        for attempt in (1, 2):  # a kept-alive connection the endpoint closed meanwhile: once more, anew
+            connect_timeout = max(0.01, min(settings.S3_CONNECT_TIMEOUT, clock.left()))
+            host = parts.hostname or ""
+            wire = (_wire_take(host, port, tls, connect_timeout) if attempt == 1 else
+                    _PinnedHTTPConnection(host, port, addresses=_pinned_addresses(host, port),
+                                          connect_timeout=connect_timeout, tls=tls))
+            reused = wire.sock is not None
+            try:
+                if not reused:
+                    with clock.wait():
+                        wire.connect()
+                wire.putrequest("GET", f"{parts.path}?{parts.query}", skip_accept_encoding=True)
+                wire.putheader("User-Agent", "s3-console")
+                sock = wire.sock
+                with clock.wait(sock):
+                    wire.endheaders()
+                    answer = wire.getresponse()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                wire.close()
+                if not reused or attempt == 2:
+                    raise
+        status = answer.status
+        if status != 200:
+            body = answer.read(_ERROR_BODY_LIMIT)
+            wire.close()
+            shim = _Answer(answer.headers, body)
+            if 300 <= status < 400 and status != 304:
+                raise _redirected(shim, status, {})
+            problem = _not_s3(shim, status, None)
+            if problem or status < 300:
+                raise NotS3Endpoint(problem or f"The endpoint answered {status} to a GET of {what}.", code=str(status))
+            operation = api.meta.service_model.operation_model("GetObject")
+            parsed = create_parser("rest-xml").parse(
+                {"status_code": status, "headers": {k.lower(): v for k, v in answer.headers.items()}, "body": body},
+                operation.output_shape)
+            parsed.setdefault("ResponseMetadata", {})["HTTPStatusCode"] = status
+            if status == 404 and not body:
+                parsed.setdefault("Error", {}).setdefault("Code", "NoSuchKey")
+            error = translate(ClientError(parsed, "GetObject"), what=what)
+            if isinstance(error, AccessDenied) and error.bare and _keys_rejected(conn):
+                raise wrong_keys(error.code)
+            raise error
+    except S3Error:
+        raise
+    except EndpointRefused as exc:
+        raise Refused(str(exc)) from exc
+    except TimeoutError as exc:
+        timed_out = clock.waited >= min(1.0, clock.seconds / 2)
+        if wire is not None:
+            wire.close()
+        raise TimedOut(f"The endpoint did not answer in time ({what}): nothing came within {clock.seconds:g} s.",
+                       code="Timeout") from exc
+    except ssl.SSLError as exc:
+        raise Unavailable("TLS handshake with the endpoint failed (certificate or protocol error).") from exc
+    except (ConnectionRefusedError, socket.gaierror) as exc:
+        raise Unavailable("Could not connect to the endpoint (refused or unreachable).") from exc
+    except (OSError, http.client.HTTPException) as exc:
+        if wire is not None:
+            wire.close()
+        raise Unavailable(f"The connection to the endpoint broke while reading {what}; try again.") from exc
+    finally:
+        guard.slots.release()
+        guard.settle(probe=probe, timed_out=timed_out, waited=clock.waited)
+    size = int(answer.headers.get("Content-Length") or 0)
+    chunk_seconds = deadline.seconds
+
+    def chunks() -> Iterator[bytes]:
+        done = False
+        try:
+            sock.settimeout(chunk_seconds)  # the response reads from it even after "Connection: close"
+            while chunk := answer.read(256 * 1024):
+                yield chunk
+            done = True
+        except TimeoutError as exc:
+            raise TimedOut(f"The endpoint stopped sending {what}: nothing came within {chunk_seconds:g} s.",
+                           code="Timeout") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise Unavailable(f"The connection to the endpoint broke while reading {what}; try again.") from exc
+        finally:
+            if done and not answer.will_close:
+                _wire_give_back(wire, tls is not None)
+            else:
+                wire.close()
+
+    return Download(chunks(), size, answer.headers.get("Content-Type", ""),
+                    str(answer.headers.get("ETag", "")).strip('"'))
+
+
 @dataclass(frozen=True)
 class StoredPart:
     etag: str

@@ -73,7 +73,7 @@ class _Ahead:
 def _read_ahead(conn, bucket: str, key: str) -> _Ahead:
     """Open one object and read its first READ_AHEAD_BYTES (all of it, with its CRC-32, when
     it is at most WHOLE_BYTES long); the rest streams later."""
-    download = gateway.open_object(conn, bucket, key)
+    download = gateway.stream_object(conn, bucket, key)
     body = download.body
     first: list[bytes] = []
     size = 0
