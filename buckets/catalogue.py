@@ -287,7 +287,11 @@ CONSTRAINT_DEFAULTS: dict[str, object] = {
     "list_objects_v1": True,
     # How the endpoint applies lifecycle rules where it differs from AWS's documentation
     # (buckets/lifecycle.py predicts with these; the preview warns where a filter is ignored).
+    # lifecycle_size_filters: the endpoint applies ObjectSizeGreaterThan/LessThan as written
+    # (False: it accepts them and ignores them, measured); lifecycle_size_filters_offered: the
+    # provider's document offers them at all (False: the editor has no inputs for them).
     "lifecycle_size_filters": True,
+    "lifecycle_size_filters_offered": True,
     "lifecycle_days_remove_expired_delete_markers": True,
     "lifecycle_transition_min_bytes": 0,
     # The provider document's own words on replication, quoted beside every refusal.
@@ -538,6 +542,10 @@ DIGITALOCEAN = Provider(
             "upload_part_copy_cross_region": False,
             "lifecycle_tag_filters": False,
             "lifecycle_actions": ("expiration", "abort_incomplete_multipart_upload"),
+            # The Lifecycle row names time-based expiration and removing incomplete uploads,
+            # nothing else; like every feature the table does not list, size filters are not
+            # offered (and whether Spaces would apply or ignore them is not known).
+            "lifecycle_size_filters_offered": False,
             # Replication is not a row of the table; the table ends with this one.
             "replication_sentence": "Unsupported S3 operations return a standard NotImplemented error.",
             "logging_target_must_differ": True,

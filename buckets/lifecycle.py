@@ -12,6 +12,9 @@ effects. It follows AWS's documented rules, bent where an endpoint is known to d
   many newer noncurrent versions.
 - A delete marker with no versions left behind it (an "expired object delete marker") is
   removed by ExpiredObjectDeleteMarker, and by an Expiration in Days once it is old enough.
+- Object size filters are strict (greater than 100 spares an object of exactly 100 bytes) and
+  take precedence over the endpoint's default minimum size for transitions (AWS: "Custom
+  filters always take precedence over the default transition behavior").
 - When rules overlap: permanent deletion wins over transition; a transition wins over the
   creation of a delete marker on the same day; of several transitions on the same day the
   colder class wins; otherwise the earliest action wins.
@@ -106,6 +109,9 @@ class Behaviour:
     """How the endpoint applies rules where it differs from AWS (see catalogue constraints)."""
 
     size_filters: bool = True  # False: ObjectSizeGreaterThan/LessThan are ignored
+    # False: the provider does not offer size filters at all (its document lists none); the
+    # preview then assumes the worst for a saved rule that has one: ignored (size_filters False).
+    size_filters_offered: bool = True
     days_remove_expired_delete_markers: bool = True
     transition_min_bytes: int = 0  # AWS skips transitions of objects below 128 KiB
     # A lifecycle "day", and whether due times round up to midnight UTC. Only a test server
@@ -314,6 +320,8 @@ def _candidates(rules: Sequence[Rule], e: Entry, *, versioned: bool, behaviour: 
         flt = rule.filter
         if not rule.enabled or not e.key.startswith(flt.prefix):
             continue
+        # A size filter the endpoint applies replaces its default minimum for transitions.
+        min_bytes = 0 if flt.has_size and behaviour.size_filters else behaviour.transition_min_bytes
         if (flt.tags or flt.has_size) and not matches(flt, key=e.key, size=size, tags=e.tags, behaviour=behaviour):
             continue
         if e.is_delete_marker:
@@ -328,7 +336,7 @@ def _candidates(rules: Sequence[Rule], e: Entry, *, versioned: bool, behaviour: 
             if rule.expiration_date is not None:
                 found.append(Effect(rule.id, Action.EXPIRE, _on_date(rule.expiration_date, e.last_modified)))
             for t in rule.transitions:
-                if e.size < behaviour.transition_min_bytes or not _colder(t.storage_class, e.storage_class):
+                if e.size < min_bytes or not _colder(t.storage_class, e.storage_class):
                     continue
                 at = (due(e.last_modified, t.days, behaviour) if t.days is not None
                       else _on_date(t.date, e.last_modified) if t.date else None)
@@ -340,7 +348,7 @@ def _candidates(rules: Sequence[Rule], e: Entry, *, versioned: bool, behaviour: 
                 found.append(Effect(rule.id, Action.EXPIRE_NONCURRENT,
                                     due(e.noncurrent_since, rule.noncurrent_days, behaviour)))
             for t in rule.noncurrent_transitions:
-                if t.days is None or e.size < behaviour.transition_min_bytes or not _colder(t.storage_class, e.storage_class):
+                if t.days is None or e.size < min_bytes or not _colder(t.storage_class, e.storage_class):
                     continue
                 found.append(Effect(rule.id, Action.TRANSITION_NONCURRENT,
                                     due(e.noncurrent_since, t.days, behaviour), t.storage_class))
@@ -454,14 +462,20 @@ def rule_warnings(rules: Sequence[Rule], behaviour: Behaviour, provider_label: s
     for rule in rules:
         if not rule.enabled:
             continue
-        if rule.filter.has_size and not behaviour.size_filters:
-            where = f"under “{rule.filter.prefix}”" if rule.filter.prefix else "in the bucket"
+        where = f"under “{rule.filter.prefix}”" if rule.filter.prefix else "in the bucket"
+        if rule.filter.has_size and not behaviour.size_filters_offered:
+            notes.append(f"Rule “{rule.id}” filters by object size, but {provider_label} does not offer size "
+                         "filters in lifecycle rules: the endpoint may refuse the rule, or ignore the size and "
+                         f"apply it to every object {where}, small or large. The preview assumes the worst "
+                         "and counts them all.")
+        elif rule.filter.has_size and not behaviour.size_filters:
             notes.append(f"Rule “{rule.id}” filters by object size, but {provider_label} ignores size filters: "
                          f"it applies to every object {where}, small or large. The preview counts them all.")
         if rule.expiration_days is not None and not behaviour.days_remove_expired_delete_markers:
             notes.append(f"Rule “{rule.id}” expires by days; {provider_label} does not remove expired delete "
                          "markers under such a rule (AWS does): they stay.")
-        if (rule.transitions or rule.noncurrent_transitions) and behaviour.transition_min_bytes:
+        if (rule.transitions or rule.noncurrent_transitions) and behaviour.transition_min_bytes and not (
+                rule.filter.has_size and behaviour.size_filters):
             notes.append(f"Rule “{rule.id}” transitions objects; {provider_label} does not transition objects "
                          f"smaller than {behaviour.transition_min_bytes:,} bytes.")
     return notes

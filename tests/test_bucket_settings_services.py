@@ -56,9 +56,19 @@ def test_a_legacy_top_level_prefix_and_a_single_tag_filter_are_understood() -> N
         "", [{"key": "x", "value": "y"}], [])
 
 
-def test_size_filters_are_reported_as_parts_the_form_cannot_edit() -> None:
-    _, _, extra = lifecycle_filter({"Filter": {"And": {"Prefix": "a", "ObjectSizeGreaterThan": 5}}})
-    assert extra == ["ObjectSizeGreaterThan filter"]
+def test_size_filters_are_read_into_the_form_not_reported_as_parts_it_cannot_edit() -> None:
+    rule = {"Filter": {"And": {"Prefix": "a", "ObjectSizeGreaterThan": 5, "ObjectSizeLessThan": 3 * 1024**2}}}
+    assert lifecycle_filter(rule) == ("a", [], [])
+    value = bucket_settings.lifecycle_rule_value(rule)
+    assert (value["size_greater_than"], value["size_greater_than_amount"], value["size_greater_than_unit"]) == (
+        5, "5", "B")
+    assert (value["size_less_than"], value["size_less_than_amount"], value["size_less_than_unit"]) == (
+        3 * 1024**2, "3", "MiB")
+    assert value["extra"] == []
+    # A bare size filter (no And) is read too; a size the form cannot hold is named instead.
+    assert bucket_settings.lifecycle_sizes({"Filter": {"ObjectSizeLessThan": 0}}) == ({"size_less_than": 0}, [])
+    assert bucket_settings.lifecycle_sizes({"Filter": {"ObjectSizeLessThan": "lots"}}) == (
+        {}, ["an unreadable ObjectSizeLessThan (lots)"])
 
 
 def test_a_lifecycle_rule_read_back_keeps_every_action_the_form_edits() -> None:

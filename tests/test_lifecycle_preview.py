@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from buckets import gateway, jobs
 from buckets.models import Job, JobKind, JobState
+from tests.test_worker import worker_env, workers  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +145,82 @@ def test_size_filters_are_predicted_as_the_provider_applies_them(make_connection
     finally:
         gateway.delete_object(ceph_like, name, "s/tiny")
         gateway.delete_bucket(ceph_like, name)
+
+
+# --- object size filters in the preview of rules being edited ------------------------------------
+
+SIZED = {"logs/empty": 0, "logs/hundred": 100, "logs/just-over": 101, "logs/under-kib": 1023, "logs/kib": 1024,
+         "logs/big": 4096, "other/big": 4096}
+SIZED_DRAFT = {
+    "source": "draft", "rule-TOTAL_FORMS": "3", "rule-INITIAL_FORMS": "0",
+    # (100 bytes, 1 KiB) under logs/: strict at both ends, so 100 and 1,024 bytes are spared.
+    "rule-0-id": "mid", "rule-0-enabled": "on", "rule-0-prefix": "logs/", "rule-0-expiration_days": "1",
+    "rule-0-size_greater_than": "100", "rule-0-size_less_than": "1", "rule-0-size_less_than_unit": "KiB",
+    # Larger than 1 KiB anywhere.
+    "rule-1-id": "large", "rule-1-enabled": "on", "rule-1-expiration_days": "1",
+    "rule-1-size_greater_than": "1", "rule-1-size_greater_than_unit": "KiB",
+    # Empty objects only.
+    "rule-2-id": "empty", "rule-2-enabled": "on", "rule-2-expiration_days": "1", "rule-2-size_less_than": "1",
+}
+
+
+def _sized_bucket(connection, bucket):
+    for key, size in SIZED.items():
+        gateway.put_object(connection, bucket, key, b"x" * size)
+
+
+def _check_sized(job, client, connection, bucket):
+    assert job.params["rules"][0]["Filter"] == {"And": {"Prefix": "logs/", "ObjectSizeGreaterThan": 100,
+                                                        "ObjectSizeLessThan": 1024}}
+    assert job.params["rules"][1]["Filter"] == {"ObjectSizeGreaterThan": 1024}
+    assert job.params["rules"][2]["Filter"] == {"ObjectSizeLessThan": 1}
+    expired = {rule: {s["key"] for s in actions["expire"]["samples"]} for rule, actions in job.result["effects"].items()}
+    assert expired == {"mid": {"logs/just-over", "logs/under-kib"}, "large": {"logs/big", "other/big"},
+                       "empty": {"logs/empty"}}
+    assert [_count(job, r, "expire") for r in ("mid", "large", "empty")] == [2, 2, 1]
+    assert job.result["effects"]["mid"]["expire"]["bytes"]["7"] == 101 + 1023
+    assert job.result["effects"]["large"]["expire"]["bytes"]["7"] == 2 * 4096
+    assert job.result["warnings"] == []
+    body = client.get(reverse("lifecycle_preview", args=[connection.pk, bucket, job.pk])).content.decode()
+    assert "prefix “logs/”, larger than 100 bytes, smaller than 1,024 bytes (1 KiB): expire after 1 days" in body
+    rows = list(csv.DictReader(io.StringIO(open(jobs.lifecycle_preview.csv_path(job)).read())))
+    assert sorted((r["rule"], r["key"], r["size"]) for r in rows) == [
+        ("empty", "logs/empty", "0"), ("large", "logs/big", "4096"), ("large", "other/big", "4096"),
+        ("mid", "logs/just-over", "101"), ("mid", "logs/under-kib", "1023")]
+
+
+def test_the_draft_preview_counts_objects_by_size_as_the_editor_would_save_them(login, editor, connection, bucket):
+    _sized_bucket(connection, bucket)
+    client = login(editor)
+    response = client.post(reverse("lifecycle_preview_start", args=[connection.pk, bucket]), SIZED_DRAFT)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    job = Job.objects.get(kind=JobKind.LIFECYCLE_PREVIEW)
+    jobs.job_run(job.pk)
+    job.refresh_from_db()
+    assert job.state == JobState.SUCCEEDED, job.error
+    _check_sized(job, client, connection, bucket)
+    assert gateway.lifecycle_get(connection, bucket) is None  # previewed, not saved
+
+
+def test_a_draft_size_range_that_matches_nothing_is_not_previewed(login, editor, connection, bucket):
+    response = login(editor).post(reverse("lifecycle_preview_start", args=[connection.pk, bucket]), {
+        **SIZED_DRAFT, "rule-TOTAL_FORMS": "1", "rule-0-size_greater_than": "2", "rule-0-size_greater_than_unit": "KiB"})
+    body = response.content.decode()
+    assert response.status_code == 400 and "no object is larger than 2,048 bytes and smaller than 1,024 bytes" in body
+    assert not Job.objects.exists()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_draft_size_preview_runs_on_a_real_worker(login, editor, connection, bucket, workers):  # noqa: F811
+    from tests.test_worker import wait_for
+
+    _sized_bucket(connection, bucket)
+    workers.start()
+    client = login(editor)
+    response = client.post(reverse("lifecycle_preview_start", args=[connection.pk, bucket]), SIZED_DRAFT)
+    assert response.status_code == 302
+    job = wait_for(lambda: Job.objects.filter(kind=JobKind.LIFECYCLE_PREVIEW, state__in=[
+        JobState.SUCCEEDED, JobState.FAILED]).first(), 60, "the preview on the worker")
+    assert job.state == JobState.SUCCEEDED, job.error
+    _check_sized(job, client, connection, bucket)

@@ -178,6 +178,28 @@ def test_aws_does_not_transition_objects_smaller_than_its_minimum():
     assert not effects_of(rule_set, [current(size=1000)], behaviour=Behaviour(transition_min_bytes=128 * 1024))
 
 
+def test_a_size_filter_in_the_rule_replaces_the_default_transition_minimum():
+    # AWS: "Custom filters always take precedence over the default transition behavior."
+    small = Behaviour(transition_min_bytes=128 * 1024)
+    rule_set = rules({"ID": "t", "Status": "Enabled", "Filter": {"ObjectSizeGreaterThan": 500},
+                      "Transitions": [{"Days": 1, "StorageClass": "GLACIER"}]})
+    assert effects_of(rule_set, [current(size=1000)], versioned=False, behaviour=small)
+    assert not effects_of(rule_set, [current(size=500)], versioned=False, behaviour=small)
+    assert lifecycle.rule_warnings(rule_set, small, "AWS") == []
+    # Where the endpoint ignores the size, its default minimum stays.
+    ignored = Behaviour(transition_min_bytes=128 * 1024, size_filters=False)
+    assert not effects_of(rule_set, [current(size=1000)], versioned=False, behaviour=ignored)
+
+
+def test_where_size_filters_are_not_offered_the_preview_assumes_the_worst_and_says_so():
+    unknown = Behaviour(size_filters=False, size_filters_offered=False)
+    rule_set = rules({"ID": "big", "Status": "Enabled", "Expiration": {"Days": 1},
+                      "Filter": {"ObjectSizeGreaterThan": 100}})
+    assert effects_of(rule_set, [current("tiny", size=1)], versioned=False, behaviour=unknown)
+    (warning,) = lifecycle.rule_warnings(rule_set, unknown, "DigitalOcean Spaces")
+    assert "does not offer size filters" in warning and "every object in the bucket" in warning
+
+
 def test_permanent_deletion_wins_over_a_transition_on_the_same_day():
     rule_set = rules({"ID": "gone", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 30}},
                      {"ID": "cold", "Status": "Enabled", "Filter": {}, "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}]})

@@ -33,6 +33,8 @@ from .lifecycle import (
     lifecycle_read,
     lifecycle_rule_value,
     lifecycle_s3_filter,
+    lifecycle_s3_rules,
+    lifecycle_sizes,
     lifecycle_write,
 )
 from .model import (
@@ -81,7 +83,8 @@ __all__ = [
     "control_mode", "cors_parse", "cors_read", "cors_write", "encryption_parse",
     "encryption_read", "encryption_write", "features_detect", "group_of", "legal_hold_parse",
     "legal_hold_read", "legal_hold_write", "lifecycle_filter", "lifecycle_parse",
-    "lifecycle_read", "lifecycle_rule_value", "lifecycle_s3_filter", "lifecycle_write",
+    "lifecycle_read", "lifecycle_rule_value", "lifecycle_s3_filter", "lifecycle_s3_rules",
+    "lifecycle_sizes", "lifecycle_write",
     "logging_parse", "logging_read", "logging_write", "object_acl_parse", "object_acl_read",
     "object_acl_write", "object_lock_parse", "object_lock_read", "object_lock_write",
     "object_tags_parse", "object_tags_read", "object_tags_write", "origin_problem",

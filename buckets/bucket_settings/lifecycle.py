@@ -1,5 +1,5 @@
-"""Lifecycle rules: expire, transition and clean up objects by prefix (and tags, where the
-provider filters by tags)."""
+"""Lifecycle rules: expire, transition and clean up objects by prefix, and by tags and object
+size where the provider filters by them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ from django.http import QueryDict
 
 from .. import gateway
 from .inputs import as_list, lines, number_field, rule_forms, rule_formset, rule_raw
-from .model import LIFECYCLE_ACTION_LABELS, STORAGE_CLASSES, Rejected, Setting, Shape, Where
+from .model import (
+    LIFECYCLE_ACTION_LABELS,
+    LIFECYCLE_SIZE_UNITS,
+    STORAGE_CLASSES,
+    Rejected,
+    Setting,
+    Shape,
+    Where,
+)
 
 LIFECYCLE_RULE_LIMIT = 1000  # S3 keeps at most 1,000 lifecycle rules per bucket
 DAY_FIELDS = (("expiration_days", "Days until expiration"),
@@ -19,6 +27,14 @@ DAY_FIELDS = (("expiration_days", "Days until expiration"),
               ("transition_days", "Days until transition"),
               ("noncurrent_transition_days", "Days until noncurrent transition"),
               ("abort_days", "Days until unfinished uploads are aborted"))
+# ObjectSizeGreaterThan / ObjectSizeLessThan: S3 carries them as 64-bit integers of bytes, and
+# compares strictly (greater than 100 spares an object of exactly 100 bytes).
+S3_LONG_MAX = 2**63 - 1
+SIZE_UNITS = LIFECYCLE_SIZE_UNITS
+SIZE_FACTORS = {unit: factor for unit, _word, factor in SIZE_UNITS}
+SIZE_WORDS = {unit: word for unit, word, _factor in SIZE_UNITS}
+SIZE_FIELDS = (("size_greater_than", "ObjectSizeGreaterThan", "Only objects larger than"),
+               ("size_less_than", "ObjectSizeLessThan", "Only objects smaller than"))
 
 
 class LifecycleRuleForm(forms.Form):
@@ -33,8 +49,12 @@ class LifecycleRuleForm(forms.Form):
     noncurrent_transition_days = forms.CharField(required=False)
     noncurrent_transition_class = forms.CharField(required=False)
     abort_days = forms.CharField(required=False)
-    size_greater_than = forms.CharField(required=False)  # ObjectSizeGreaterThan, bytes
-    size_less_than = forms.CharField(required=False)  # ObjectSizeLessThan, bytes
+    # ObjectSizeGreaterThan / ObjectSizeLessThan: an amount and its unit (bytes when none is
+    # sent, as scripts from before the unit helper post them).
+    size_greater_than = forms.CharField(required=False)
+    size_greater_than_unit = forms.CharField(required=False)
+    size_less_than = forms.CharField(required=False)
+    size_less_than_unit = forms.CharField(required=False)
     remove = forms.BooleanField(required=False)
 
 
@@ -46,7 +66,7 @@ def lifecycle_filter(rule: Mapping[str, Any]) -> tuple[str, list[dict[str, str]]
 
     AWS sends ``Filter: {And: {Prefix, Tags}}``; RGW 16.2 sends the prefix beside the
     ``And`` (``Filter: {Prefix, And: {Tags}}``) or a bare ``Filter: {Prefix, Tag}``; old
-    rules carry a top-level ``Prefix``.
+    rules carry a top-level ``Prefix``. Object sizes are read by `lifecycle_sizes`.
     """
     flt = rule.get("Filter")
     prefix = str(rule.get("Prefix") or "")
@@ -60,16 +80,55 @@ def lifecycle_filter(rule: Mapping[str, Any]) -> tuple[str, list[dict[str, str]]
                 item = {"key": str(tag["Key"]), "value": str(tag.get("Value", ""))}
                 if item not in tags:
                     tags.append(item)
-        for part in (flt, both):
-            for size in ("ObjectSizeGreaterThan", "ObjectSizeLessThan"):
-                if part.get(size) is not None:
-                    extra.append(f"{size} filter")
     return prefix, tags, extra
+
+
+def lifecycle_sizes(rule: Mapping[str, Any]) -> tuple[dict[str, int], list[str]]:
+    """({form field: bytes}, parts the form cannot edit) of a rule's object size filters,
+    beside the prefix (``Filter: {ObjectSizeGreaterThan}``) or in the ``And``."""
+    flt = rule.get("Filter")
+    sizes: dict[str, int] = {}
+    extra: list[str] = []
+    if not isinstance(flt, Mapping):
+        return sizes, extra
+    both = flt.get("And") if isinstance(flt.get("And"), Mapping) else {}
+    for name, s3_name, _what in SIZE_FIELDS:
+        found = next((part[s3_name] for part in (flt, both) if part.get(s3_name) not in (None, "")), None)
+        if found is None:
+            continue
+        try:
+            number = int(found)
+        except (TypeError, ValueError):
+            number = -1
+        if 0 <= number <= S3_LONG_MAX:
+            sizes[name] = number
+        else:
+            extra.append(f"an unreadable {s3_name} ({str(found)[:40]})")
+    return sizes, extra
+
+
+def size_text(rule: Mapping[str, Any]) -> str:
+    """"larger than 1,024 bytes and smaller than 5,242,880 bytes": a rule's sizes in words."""
+    parts = [f"{what.removeprefix('Only objects ')} {rule[name]:,} bytes"
+             for name, _s3_name, what in SIZE_FIELDS if rule.get(name) is not None]
+    return " and ".join(parts)
+
+
+def size_shown(size: int | None) -> tuple[str, str]:
+    """(amount, unit) for the form: the largest unit that holds a size exactly, else bytes."""
+    if size is None:
+        return "", "B"
+    for unit, _word, factor in reversed(SIZE_UNITS):
+        if size and size % factor == 0:
+            return str(size // factor), unit
+    return str(size), "B"
 
 
 def lifecycle_rule_value(rule: Mapping[str, Any]) -> dict[str, Any]:
     """One rule as the endpoint sent it, in the form's words."""
     prefix, tags, extra = lifecycle_filter(rule)
+    sizes, unreadable = lifecycle_sizes(rule)
+    extra += unreadable
     expiration = rule.get("Expiration") or {}
     noncurrent = rule.get("NoncurrentVersionExpiration") or {}
     transitions = rule.get("Transitions") or []
@@ -86,6 +145,10 @@ def lifecycle_rule_value(rule: Mapping[str, Any]) -> dict[str, Any]:
         extra.append("more than one noncurrent transition")
     first_t = transitions[0] if transitions else {}
     first_nt = nc_transitions[0] if nc_transitions else {}
+    shown: dict[str, Any] = {}
+    for name, _s3_name, _what in SIZE_FIELDS:
+        amount, unit = size_shown(sizes.get(name))
+        shown.update({name: sizes.get(name), f"{name}_amount": amount, f"{name}_unit": unit})
     return {
         "id": rule.get("ID", ""),
         "enabled": rule.get("Status", "Enabled") == "Enabled",
@@ -100,6 +163,9 @@ def lifecycle_rule_value(rule: Mapping[str, Any]) -> dict[str, Any]:
         "noncurrent_transition_class": first_nt.get("StorageClass", ""),
         "abort_days": (rule.get("AbortIncompleteMultipartUpload") or {}).get("DaysAfterInitiation")
         or "",
+        **shown,
+        "has_size": bool(sizes),
+        "size_text": size_text(shown),
         "extra": extra,
     }
 
@@ -124,6 +190,40 @@ def _rule_actions(rule: Mapping[str, Any]) -> list[str]:
     return actions
 
 
+def _sizes_parse(rule: dict[str, Any], raw: Mapping[str, Any], label: str, shape: Shape,
+                 errors: list[str]) -> None:
+    """The rule's size filters in bytes (None where empty), refused with a sentence each where
+    a number, a unit or the range is wrong, or where the provider takes no size filters."""
+    for name, _s3_name, what in SIZE_FIELDS:
+        amount = str(raw[name] or "").strip()
+        unit = str(raw[f"{name}_unit"] or "").strip() or "B"
+        rule.update({name: None, f"{name}_amount": amount, f"{name}_unit": unit})
+        if not amount:
+            continue
+        factor = SIZE_FACTORS.get(unit)
+        if factor is None:
+            units = ", ".join(word for _unit, word, _factor in SIZE_UNITS)
+            errors.append(f"{label}: the unit of “{what}” must be one of {units}, not “{unit[:20]}”.")
+            continue
+        # Less than 0 bytes matches nothing; greater than 0 bytes means "not empty".
+        number = number_field(amount, f"{label}: {what} ({SIZE_WORDS[unit]})", errors,
+                              minimum=1 if name == "size_less_than" else 0,
+                              maximum=S3_LONG_MAX // factor)
+        if number is not None:
+            rule[name] = number * factor
+    typed = rule["size_greater_than_amount"] or rule["size_less_than_amount"]
+    refusal = shape.lifecycle_size_filters_refusal
+    if typed and refusal:
+        errors.append(f"{label}: {refusal} Remove the size from this rule (filter by prefix instead).")
+    above, below = rule["size_greater_than"], rule["size_less_than"]
+    if above is not None and below is not None and below - above < 2:
+        errors.append(f"{label}: no object is larger than {above:,} bytes and smaller than "
+                      f"{below:,} bytes, so the rule would match nothing; “Only objects smaller "
+                      "than” must be above “Only objects larger than” (by more than one byte).")
+    rule["has_size"] = above is not None or below is not None
+    rule["size_text"] = size_text(rule)
+
+
 def lifecycle_parse(data: QueryDict, shape: Shape) -> dict[str, Any]:
     rules, errors = [], []
     provider = shape.provider.label
@@ -144,26 +244,17 @@ def lifecycle_parse(data: QueryDict, shape: Shape) -> dict[str, Any]:
         }
         for name in ("expiration_days", "noncurrent_days", "transition_days",
                      "noncurrent_transition_days", "abort_days", "transition_class",
-                     "noncurrent_transition_class", "size_greater_than", "size_less_than"):
+                     "noncurrent_transition_class"):
             rule[name] = str(raw[name] or "").strip()
         actions = _rule_actions(rule)
-        if raw["remove"] or not (rule["id"] or rule["prefix"] or tags or actions):
+        sized = str(raw["size_greater_than"] or "").strip() or str(raw["size_less_than"] or "").strip()
+        if raw["remove"] or not (rule["id"] or rule["prefix"] or tags or actions or sized):
             continue
         label = f"Rule “{rule['id'][:60]}”" if rule["id"] else f"Rule {len(rules) + 1}"
         for name, what in DAY_FIELDS:
             parsed = number_field(rule[name], f"{label}: {what}", errors)
             rule[name] = parsed if parsed is not None else rule[name]
-        for name, what in (("size_greater_than", "Only objects larger than (bytes)"),
-                           ("size_less_than", "Only objects smaller than (bytes)")):
-            parsed = number_field(rule[name], f"{label}: {what}", errors, minimum=0)
-            rule[name] = parsed if parsed is not None else rule[name]
-        if (rule["size_greater_than"] != "" or rule["size_less_than"] != "") and not shape.constraint(
-                "lifecycle_size_filters"):
-            # Catalogue data (measured on Ceph RGW 16.2): the endpoint stores the rule without
-            # the size and expires the small objects under the prefix too.
-            errors.append(f"{label}: {provider} ignores object size filters (ObjectSizeGreaterThan, "
-                          "ObjectSizeLessThan), so this rule would expire every object under its "
-                          "prefix, small ones too. Filter by prefix instead.")
+        _sizes_parse(rule, raw, label, shape, errors)
         if tags and not shape.lifecycle_tag_filters:
             errors.append(f"{label}: tag-based lifecycle rules are not supported by {provider}.")
         if any(not t["key"] for t in tags):
@@ -212,10 +303,9 @@ def lifecycle_s3_filter(rule: Mapping[str, Any]) -> dict[str, Any]:
     return {"And": both}
 
 
-def lifecycle_write(where: Where, value: dict[str, Any], shape: Shape) -> None:
-    if not value["rules"]:
-        gateway.lifecycle_delete(where.connection, where.bucket)
-        return
+def lifecycle_s3_rules(value: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The S3 rule documents of a parsed value: what `lifecycle_write` PUTs, and what the
+    preview of rules being edited predicts with (views/management.py)."""
     rules = []
     for n, rule in enumerate(value["rules"], start=1):
         item: dict[str, Any] = {
@@ -237,7 +327,14 @@ def lifecycle_write(where: Where, value: dict[str, Any], shape: Shape) -> None:
         if rule["abort_days"]:
             item["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": int(rule["abort_days"])}
         rules.append(item)
-    gateway.lifecycle_put(where.connection, where.bucket, rules)
+    return rules
+
+
+def lifecycle_write(where: Where, value: dict[str, Any], shape: Shape) -> None:
+    if not value["rules"]:
+        gateway.lifecycle_delete(where.connection, where.bucket)
+        return
+    gateway.lifecycle_put(where.connection, where.bucket, lifecycle_s3_rules(value))
 
 
 SETTING = Setting("lifecycle", lifecycle_read, lifecycle_parse, lifecycle_write,

@@ -54,6 +54,9 @@ LIFECYCLE_ACTION_LABELS = {
     "noncurrent_version_transition": "Transition noncurrent versions",
     "abort_incomplete_multipart_upload": "Abort incomplete multipart uploads",
 }
+# The units of the lifecycle editor's object size filters: (unit, word, bytes).
+LIFECYCLE_SIZE_UNITS = (("B", "bytes", 1), ("KiB", "KiB", 1024), ("MiB", "MiB", 1024**2),
+                        ("GiB", "GiB", 1024**3))
 OWNERSHIP_CHOICES = (
     ("BucketOwnerEnforced", "Bucket owner enforced: ACLs are off, the bucket owner owns everything"),
     ("BucketOwnerPreferred", "Bucket owner preferred: ACLs apply; uploads with "
@@ -120,6 +123,25 @@ class Shape:
         return tuple(self.constraint("lifecycle_actions") or ())
 
     @property
+    def lifecycle_size_filters_refusal(self) -> str:
+        """Why the lifecycle editor takes no object size filters here; "" where it does.
+
+        Two catalogue constraints: ``lifecycle_size_filters_offered`` (the document offers them)
+        and ``lifecycle_size_filters`` (the endpoint applies them as written; Ceph RGW 16.2
+        accepts them and ignores them, which deletes the small objects a rule seemed to spare).
+        """
+        label = self.provider.label
+        cell = catalogue.availability(self.provider.id, self.bucket_type, "lifecycle")
+        if not self.constraint("lifecycle_size_filters_offered"):
+            why = f"{cell.source}: “{cell.note}”" if cell.note else cell.source
+            return f"{label} does not offer object size filters in lifecycle rules ({why})."
+        if not self.constraint("lifecycle_size_filters"):
+            return (f"{label} ignores object size filters (ObjectSizeGreaterThan, "
+                    "ObjectSizeLessThan): a rule that seems to spare small objects expires every "
+                    f"object under its prefix, small ones too ({cell.source}).")
+        return ""
+
+    @property
     def logging_target_must_differ(self) -> bool:
         return bool(self.constraint("logging_target_must_differ"))
 
@@ -173,6 +195,7 @@ class Shape:
     permissions = PERMISSIONS
     cors_methods = CORS_METHODS
     storage_classes = STORAGE_CLASSES
+    lifecycle_size_units = LIFECYCLE_SIZE_UNITS
     replication_classes = REPLICATION_CLASSES
     ownership_choices = OWNERSHIP_CHOICES
     lock_modes = LOCK_MODES

@@ -45,7 +45,9 @@ def behaviour_for(provider: str, bucket_type: str, *, day_seconds: int | None = 
     extra: dict[str, Any] = {}
     if day_seconds:
         extra = {"day": timedelta(seconds=day_seconds), "round_to_midnight": False}
-    return lifecycle.Behaviour(size_filters=bool(c("lifecycle_size_filters")),
+    offered = bool(c("lifecycle_size_filters_offered"))
+    return lifecycle.Behaviour(size_filters=offered and bool(c("lifecycle_size_filters")),
+                               size_filters_offered=offered,
                                days_remove_expired_delete_markers=bool(c("lifecycle_days_remove_expired_delete_markers")),
                                transition_min_bytes=int(c("lifecycle_transition_min_bytes") or 0), **extra)
 
@@ -58,15 +60,23 @@ def csv_path(job: Job) -> Path:
     return previews_dir() / f"{job.pk}.csv"
 
 
+def _bytes(size: int) -> str:
+    """1,048,576 bytes (1 MiB): the exact figure, and the unit the editor would show it in."""
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size and size % factor == 0:
+            return f"{size:,} bytes ({size // factor:,} {unit})"
+    return f"{size:,} bytes"
+
+
 def rule_summary(rule: lifecycle.Rule) -> str:
     """One line a person reads: what the rule covers and does."""
     f = rule.filter
     parts = [f"prefix “{f.prefix}”" if f.prefix else "the whole bucket"]
     parts += [f"tag {k}={v}" for k, v in f.tags]
     if f.size_greater_than is not None:
-        parts.append(f"larger than {f.size_greater_than:,} bytes")
+        parts.append(f"larger than {_bytes(f.size_greater_than)}")
     if f.size_less_than is not None:
-        parts.append(f"smaller than {f.size_less_than:,} bytes")
+        parts.append(f"smaller than {_bytes(f.size_less_than)}")
     does = []
     if rule.expiration_days is not None:
         does.append(f"expire after {rule.expiration_days} days")

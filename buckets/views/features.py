@@ -41,6 +41,8 @@ CONSTRAINT_LABELS = {
     "replication_target_types": "Replication destinations",
     "lifecycle_tag_filters": "Tag filters in lifecycle rules",
     "lifecycle_actions": "Lifecycle actions",
+    "lifecycle_size_filters": "Lifecycle size filters applied as written",
+    "lifecycle_size_filters_offered": "Object size filters in lifecycle rules",
     "logging_target_must_differ": "Log target must differ from the source",
     "sse_modes": "Server-side encryption",
     "sse_c": "SSE-C (customer keys)",

@@ -78,32 +78,10 @@ def _refuse(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def editor_rules(value: dict[str, Any]) -> list[dict[str, Any]]:
-    """The S3 documents the lifecycle editor would PUT for its parsed value (the settings
-    package builds them inside lifecycle_write and exposes no builder; this is the same shape)."""
-    documents = []
-    for n, rule in enumerate(value["rules"], start=1):
-        tags = [{"Key": t["key"], "Value": t["value"]} for t in rule["tags"]]
-        if not tags:
-            flt: dict[str, Any] = {"Prefix": rule["prefix"]}
-        elif len(tags) == 1 and not rule["prefix"]:
-            flt = {"Tag": tags[0]}
-        else:
-            flt = {"And": {"Tags": tags, **({"Prefix": rule["prefix"]} if rule["prefix"] else {})}}
-        item: dict[str, Any] = {"ID": rule["id"] or f"rule-{n}", "Status": "Enabled" if rule["enabled"] else "Disabled",
-                                "Filter": flt}
-        if rule["expiration_days"]:
-            item["Expiration"] = {"Days": int(rule["expiration_days"])}
-        if rule["noncurrent_days"]:
-            item["NoncurrentVersionExpiration"] = {"NoncurrentDays": int(rule["noncurrent_days"])}
-        if rule["transition_days"]:
-            item["Transitions"] = [{"Days": int(rule["transition_days"]), "StorageClass": rule["transition_class"]}]
-        if rule["noncurrent_transition_days"]:
-            item["NoncurrentVersionTransitions"] = [{"NoncurrentDays": int(rule["noncurrent_transition_days"]),
-                                                     "StorageClass": rule["noncurrent_transition_class"]}]
-        if rule["abort_days"]:
-            item["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": int(rule["abort_days"])}
-        documents.append(item)
-    return documents
+    """The S3 documents the lifecycle editor would PUT for its parsed value: the very builder
+    `lifecycle_write` uses, so the preview sees the same Filter (prefix, tags, object sizes,
+    And) that saving would send."""
+    return bucket_settings.lifecycle_s3_rules(value)
 
 
 @require_POST
