@@ -23,7 +23,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -261,8 +261,6 @@ class MetadataChange:
     encoded: list[str] = field(default_factory=list)
 
     def as_params(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
         return asdict(self)
 
     @classmethod
@@ -280,11 +278,17 @@ class MetadataChange:
                                    "be kept as it is: choose to set or to remove Expires."]) from None
         for param, value in self.headers.items():
             headers[param] = datetime.fromisoformat(value) if param == "Expires" else value
-        kept = {} if self.replace_metadata else {
+        metadata = {} if self.replace_metadata else {
             name: value for name, value in source.metadata.items() if name not in self.metadata_remove}
-        # A stored value that is not US-ASCII cannot travel back as it is; it goes as the form's would.
-        metadata = {name: value if _printable_ascii(value) else metadata_value_encode(value)
-                    for name, value in kept.items()}
+        # Kept values travel back as headers: one that is not printable US-ASCII (written by
+        # another program) would not arrive as it was, so this object is left alone instead.
+        labels = {param: label for _, label, param in CONTENT_HEADERS}
+        unsendable = [labels[p] for p, v in headers.items() if p in labels and p not in self.headers
+                      and not _printable_ascii(v)]
+        unsendable += [f"x-amz-meta-{n}" for n, v in metadata.items() if n not in self.metadata and not _printable_ascii(v)]
+        if unsendable:
+            raise EditRefused([f"Its stored {', '.join(unsendable)} holds characters other than printable US-ASCII, "
+                               "which cannot be sent back unchanged: set or remove it in this change."])
         metadata.update(self.metadata)
         if problem := _metadata_size_problem(metadata, "Its user metadata would come to"):
             raise EditRefused([problem])

@@ -146,6 +146,14 @@ def test_a_form_that_changes_nothing_or_too_much_metadata_is_refused(login, edit
     assert not Job.objects.exists()
 
 
+def test_a_selected_key_s3_could_not_take_is_a_400_not_a_job(login, editor, connection, bucket) -> None:
+    client = login(editor)
+    for key in ("bad\x00key", "x" * 1100):
+        response = post(client, connection, bucket, change(["ok.txt", key], content_type=("set", "text/html")))
+        assert response.status_code == 400
+    assert not Job.objects.exists()
+
+
 def test_metadata_that_would_outgrow_two_kilobytes_on_one_object_fails_that_object_only(
         login, editor, connection, bucket) -> None:
     s3 = gateway.client(connection)
@@ -320,3 +328,16 @@ def test_an_unreadable_stored_expires_is_not_silently_dropped(stored, connection
         kept.apply(source)
     removed = object_edit.MetadataChange(remove=["Expires"]).apply(source)
     assert "Expires" not in removed.headers
+
+
+def test_a_stored_value_that_is_not_ascii_is_not_sent_back_changed() -> None:
+    # As another program may have stored it; HTTP headers carry it in as Latin-1 text.
+    source = gateway.ObjectHeaders(key="k", size=1, etag="", version_id="", storage_class="STANDARD", encryption="",
+                                   kms_key_id="", customer_algorithm="", headers={"ContentDisposition": "inline; é"},
+                                   expires="", metadata={"city": "ZÃ¼rich", "plain": "1"})
+    with pytest.raises(object_edit.EditRefused, match="stored Content-Disposition, x-amz-meta-city holds"):
+        object_edit.MetadataChange(headers={"CacheControl": "no-cache"}).apply(source)
+    fixed = object_edit.MetadataChange(headers={"ContentDisposition": "inline"}, metadata={"city": "Zurich"}
+                                       ).apply(source)
+    assert fixed.headers["ContentDisposition"] == "inline"
+    assert fixed.metadata == {"city": "Zurich", "plain": "1"}
