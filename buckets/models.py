@@ -165,6 +165,7 @@ class JobKind(models.TextChoices):
     BUCKET_SIZE = "bucket_size", "Measure size"
     LIFECYCLE_PREVIEW = "lifecycle_preview", "Lifecycle preview"
     REPLICATION_SETUP = "replication_setup", "Set up replication"
+    METADATA = "metadata", "Edit metadata"
 
 
 class Job(models.Model):

@@ -8,6 +8,10 @@ both the copy source's and the destination's), a website redirect, and the ACL, 
 copy resets to private, so it is read first and put back. Where the provider's copy rule
 forbids the copy (catalogue `object_copy` and its constraints), nothing is sent.
 
+A selection of objects gets one `MetadataChange` (headers to keep, set or remove; metadata
+to set or remove, or all replaced), applied to each object's own headers by the metadata job
+(buckets/jobs/metadata.py) through the same `metadata_rewrite` as one object's page.
+
 Retention is PutObjectRetention on one version. Extending is an editor's right; shortening
 governance retention needs the bypass header, which only an admin may send and only when
 asked; compliance retention is never shortened (S3 refuses it too, but the console says so
@@ -18,7 +22,8 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -57,7 +62,8 @@ _MEDIA_TYPE = re.compile(rf"{_TOKEN}/{_TOKEN}(\s*;.*)?")
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
 _ENCODED_WORD = re.compile(r"=\?utf-8\?b\?([A-Za-z0-9+/=]*)\?=", re.I)
 
-HEADER_RULES = (
+# What S3 takes, shown before sending on the one-object page and on the selection's form.
+HEADER_RULES_COMMON = (
     "User metadata names: lowercase letters a–z, digits and hyphens; S3 stores them as "
     "x-amz-meta-<name>.",
     "Values travel as HTTP headers, which carry US-ASCII only: a value with other characters is "
@@ -69,8 +75,8 @@ HEADER_RULES = (
     "with other characters goes into Content-Disposition as filename*=UTF-8''… (percent-encoded).",
     "Content-Type is type/subtype with optional parameters; Content-Language is a list of "
     "language tags (en, de-CH); Expires is a date and time (UTC).",
-    "An empty field removes that header.",
 )
+HEADER_RULES = (*HEADER_RULES_COMMON, "An empty field removes that header.")
 
 
 class EditRefused(ValueError):
@@ -182,8 +188,20 @@ def metadata_parse(data: QueryDict) -> MetadataEdit:
     else:
         if expires is not None:
             edit.headers["Expires"] = expires
+    edit.metadata, edit.encoded = _metadata_rows_parse(data, errors, removed=set(data.getlist("meta_remove")))
+    if problem := _metadata_size_problem(edit.metadata, "The user metadata comes to"):
+        errors.append(problem)
+    if errors:
+        raise EditRefused(errors)
+    return edit
+
+
+def _metadata_rows_parse(data: QueryDict, errors: list[str], *, removed: set[str]) -> tuple[dict[str, str], list[str]]:
+    """The form's metadata rows (meta_name/meta_value) as sent, encoded where needed, and the
+    names whose values were encoded; each problem is added to `errors`."""
+    metadata: dict[str, str] = {}
+    encoded: list[str] = []
     names, values = data.getlist("meta_name"), data.getlist("meta_value")
-    removed = set(data.getlist("meta_remove"))
     if len(names) != len(values):
         errors.append("The metadata rows arrived incomplete; reload the page and try again.")
     for index, (raw_name, text) in enumerate(zip(names, values, strict=False)):
@@ -193,52 +211,189 @@ def metadata_parse(data: QueryDict) -> MetadataEdit:
         if not name:
             errors.append(f"The metadata value “{text[:40]}” has no name.")
             continue
-        if not _NAME.fullmatch(name):
-            errors.append(f"The metadata name “{name[:60]}” may hold only lowercase letters a–z, "
-                          "digits and hyphens.")
+        if problem := _metadata_name_problem(name):
+            errors.append(problem)
             continue
-        if name in edit.metadata:
+        if name in metadata:
             errors.append(f"The metadata name “{name}” appears twice.")
             continue
         if any(ch in text for ch in "\r\n\0"):
             errors.append(f"The value of “{name}” holds a line break or a NUL character.")
             continue
         if _printable_ascii(text) and not _ENCODED_WORD.fullmatch(text):
-            edit.metadata[name] = text
+            metadata[name] = text
         else:
-            edit.metadata[name] = metadata_value_encode(text)
-            edit.encoded.append(name)
-    size = sum(len(k.encode()) + len(v.encode()) for k, v in edit.metadata.items())
+            metadata[name] = metadata_value_encode(text)
+            encoded.append(name)
+    return metadata, encoded
+
+
+def _metadata_name_problem(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        return f"The metadata name “{name[:60]}” may hold only lowercase letters a–z, digits and hyphens."
+    return ""
+
+
+def _metadata_size_problem(metadata: dict[str, str], what: str) -> str:
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in metadata.items())
     if size > METADATA_MAX_BYTES:
-        errors.append(f"The user metadata comes to {size:,} bytes as S3 counts it; S3 takes at most "
-                      f"{METADATA_MAX_BYTES:,}.")
+        return f"{what} {size:,} bytes as S3 counts it; S3 takes at most {METADATA_MAX_BYTES:,}."
+    return ""
+
+
+# --- the same change for many objects (a job: buckets/jobs/metadata.py) ------------------------
+
+HEADER_CHOICES = (("keep", "Keep as is"), ("set", "Set to"), ("remove", "Remove"))
+EXPIRES = ("expires", "Expires", "Expires")
+
+
+@dataclass
+class MetadataChange:
+    """What a selection's form asks for, applied to each object's own headers in turn: headers
+    to set or remove (the others stay as each object has them), user metadata to set and names
+    to remove, or all user metadata replaced by the rows given. JSON-safe, for a job's params."""
+
+    headers: dict[str, str] = field(default_factory=dict)  # CopyObject parameter -> value (Expires: ISO)
+    remove: list[str] = field(default_factory=list)  # CopyObject parameters
+    metadata: dict[str, str] = field(default_factory=dict)  # as sent (encoded where needed)
+    metadata_remove: list[str] = field(default_factory=list)
+    replace_metadata: bool = False
+    encoded: list[str] = field(default_factory=list)
+
+    def as_params(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> MetadataChange:
+        return cls(**params)
+
+    def apply(self, source: gateway.ObjectHeaders) -> MetadataEdit:
+        """This object's headers and metadata after the change; EditRefused when it cannot take it."""
+        headers: dict[str, Any] = {p: v for p, v in source.headers.items() if p not in self.remove}
+        if source.expires and "Expires" not in self.remove and "Expires" not in self.headers:
+            try:
+                headers["Expires"] = parsedate_to_datetime(source.expires)
+            except (TypeError, ValueError, IndexError):
+                raise EditRefused([f"Its stored Expires header “{source.expires[:60]}” is not a date, so it cannot "
+                                   "be kept as it is: choose to set or to remove Expires."]) from None
+        for param, value in self.headers.items():
+            headers[param] = datetime.fromisoformat(value) if param == "Expires" else value
+        metadata = {} if self.replace_metadata else {
+            name: value for name, value in source.metadata.items() if name not in self.metadata_remove}
+        # Kept values travel back as headers: one that is not printable US-ASCII (written by
+        # another program) would not arrive as it was, so this object is left alone instead.
+        labels = {param: label for _, label, param in CONTENT_HEADERS}
+        unsendable = [labels[p] for p, v in headers.items() if p in labels and p not in self.headers
+                      and not _printable_ascii(v)]
+        unsendable += [f"x-amz-meta-{n}" for n, v in metadata.items() if n not in self.metadata and not _printable_ascii(v)]
+        if unsendable:
+            raise EditRefused([f"Its stored {', '.join(unsendable)} holds characters other than printable US-ASCII, "
+                               "which cannot be sent back unchanged: set or remove it in this change."])
+        metadata.update(self.metadata)
+        if problem := _metadata_size_problem(metadata, "Its user metadata would come to"):
+            raise EditRefused([problem])
+        return MetadataEdit(headers=headers, metadata=metadata, encoded=list(self.encoded))
+
+
+def metadata_change_parse(data: QueryDict) -> MetadataChange:
+    """The change a selection's form asks for, or EditRefused listing every problem."""
+    change = MetadataChange()
+    errors: list[str] = []
+    for name, label, param in (*CONTENT_HEADERS, EXPIRES):
+        choice = str(data.get(f"{name}_choice", "keep"))
+        value = str(data.get(name, "")).strip()
+        if choice not in dict(HEADER_CHOICES):
+            errors.append(f"Choose keep, set or remove for {label}.")
+        elif choice == "remove":
+            change.remove.append(param)
+        elif choice == "set" and not value:
+            errors.append(f"{label} is to be set, but no value is given: type one, or choose “Remove”.")
+        elif choice == "set" and param == "Expires":
+            try:
+                change.headers[param] = expires_parse(value).isoformat()  # type: ignore[union-attr]
+            except EditRefused as exc:
+                errors += exc.errors
+        elif choice == "set":
+            if problem := _header_problem(label, value):
+                errors.append(problem)
+            change.headers[param] = value
+    change.metadata, change.encoded = _metadata_rows_parse(data, errors, removed=set())
+    change.replace_metadata = data.get("meta_replace_all") in _TICKED
+    if not change.replace_metadata:
+        for raw in re.split(r"[\s,]+", str(data.get("meta_remove_names", ""))):
+            name = raw.strip().removeprefix("x-amz-meta-")
+            if not name or name in change.metadata_remove:
+                continue
+            if problem := _metadata_name_problem(name):
+                errors.append(problem)
+            elif name in change.metadata:
+                errors.append(f"The metadata name “{name}” is both set and removed: choose one.")
+            else:
+                change.metadata_remove.append(name)
+    if problem := _metadata_size_problem(change.metadata, "The user metadata to set comes to"):
+        errors.append(problem)
+    if not errors and not (change.headers or change.remove or change.metadata or change.metadata_remove
+                           or change.replace_metadata):
+        errors.append("Nothing would change: choose a header to set or remove, fill a metadata row, name "
+                      "metadata to remove, or tick “Replace all user metadata”.")
     if errors:
         raise EditRefused(errors)
-    return edit
+    return change
+
+
+def _copy_offer(connection: Connection, bucket_type: str) -> catalogue.Availability:
+    return catalogue.availability(connection.provider, bucket_type, "object_copy",
+                                  overrides=connection.detected_features or None)
+
+
+def _copy_not_offered(copy: catalogue.Availability) -> str:
+    return ("Changing metadata rewrites the object with a server-side copy, and copying is not "
+            f"offered here. {copy.note}").strip()
+
+
+def _unencrypted_only(connection: Connection, copy: catalogue.Availability, what: str) -> str:
+    label = catalogue.get_provider(connection.provider).label
+    return (f"Changing metadata rewrites the object with a server-side copy, and {label} copies objects "
+            f"only in buckets without encryption ({copy.source}); {what}.")
 
 
 def metadata_refusal(connection: Connection, bucket_type: str, source: gateway.ObjectHeaders, *,
                      allow_api_only: bool, bucket_encrypted: bool = False) -> str:
     """Why this object's metadata cannot be rewritten here ("" when it can), from the catalogue."""
-    provider = connection.provider
-    copy = catalogue.availability(provider, bucket_type, "object_copy",
-                                  overrides=connection.detected_features or None)
+    copy = _copy_offer(connection, bucket_type)
     if not copy.usable(allow_api_only):
-        return ("Changing metadata rewrites the object with a server-side copy, and copying is not "
-                f"offered here. {copy.note}").strip()
+        return _copy_not_offered(copy)
     encrypted = bool(source.encryption or source.customer_algorithm)
-    if catalogue.constraint(provider, bucket_type, "copy_requires_unencrypted") and (encrypted or bucket_encrypted):
-        what = "this object is encrypted" if encrypted else "this bucket encrypts its objects"
-        label = catalogue.get_provider(provider).label
-        return (f"Changing metadata rewrites the object with a server-side copy, and {label} copies objects "
-                f"only in buckets without encryption ({copy.source}); {what}.")
-    if source.customer_algorithm and catalogue.constraint(provider, bucket_type, "copy_sse_c_objects") is False:
-        return ("Changing metadata rewrites the object with a server-side copy, and this endpoint does not "
-                f"copy objects encrypted with a customer key (SSE-C). {copy.note}").strip()
+    if catalogue.constraint(connection.provider, bucket_type, "copy_requires_unencrypted") and (
+            encrypted or bucket_encrypted):
+        return _unencrypted_only(connection, copy, "this object is encrypted" if encrypted
+                                 else "this bucket encrypts its objects")
+    if source.customer_algorithm and (refusal := sse_c_refusal(connection, bucket_type)):
+        return refusal
     if source.size > COPY_MAX_BYTES:
         return (f"This object has {source.size:,} bytes; rewriting its metadata needs a multipart copy, "
                 "because one CopyObject copies at most 5 GiB. The console does not do that yet: set the "
                 "headers when uploading it.")
+    return ""
+
+
+def sse_c_refusal(connection: Connection, bucket_type: str) -> str:
+    """Why no object encrypted with a customer key (SSE-C) can be rewritten here ("" when it can, with its key)."""
+    if catalogue.constraint(connection.provider, bucket_type, "copy_sse_c_objects") is False:
+        return ("Changing metadata rewrites the object with a server-side copy, and this endpoint does not "
+                f"copy objects encrypted with a customer key (SSE-C). {_copy_offer(connection, bucket_type).note}"
+                ).strip()
+    return ""
+
+
+def bucket_refusal(connection: Connection, bucket_type: str, *, allow_api_only: bool,
+                   bucket_encrypted: bool = False) -> str:
+    """Why no object of this bucket can have its metadata rewritten here ("" when some can)."""
+    copy = _copy_offer(connection, bucket_type)
+    if not copy.usable(allow_api_only):
+        return _copy_not_offered(copy)
+    if bucket_encrypted and catalogue.constraint(connection.provider, bucket_type, "copy_requires_unencrypted"):
+        return _unencrypted_only(connection, copy, "this bucket encrypts its objects")
     return ""
 
 
@@ -253,6 +408,10 @@ def bucket_encrypts(connection: Connection, bucket: str, bucket_type: str) -> bo
     return bool((answer.get("ServerSideEncryptionConfiguration") or {}).get("Rules"))
 
 
+def _at_once[R](call: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+    return call(*args, **kwargs)
+
+
 def metadata_set(*, connection: Connection, bucket: str, bucket_type: str, key: str, edit: MetadataEdit,
                  allow_api_only: bool, customer_key: bytes = b"") -> str:
     """Rewrite the object with `edit`'s headers and metadata, keeping everything else.
@@ -262,22 +421,36 @@ def metadata_set(*, connection: Connection, bucket: str, bucket_type: str, key: 
     """
     extra = ({"SSECustomerAlgorithm": "AES256", "SSECustomerKey": customer_key} if customer_key else {})
     source = gateway.object_headers_get(connection, bucket, key, extra=extra)
+    return metadata_rewrite(connection=connection, bucket=bucket, bucket_type=bucket_type, source=source,
+                            edit=edit, allow_api_only=allow_api_only, customer_key=customer_key,
+                            bucket_encrypted=bucket_encrypts(connection, bucket, bucket_type))
+
+
+def metadata_rewrite(*, connection: Connection, bucket: str, bucket_type: str, source: gateway.ObjectHeaders,
+                     edit: MetadataEdit, allow_api_only: bool, bucket_encrypted: bool, customer_key: bytes = b"",
+                     attempt: Callable[..., Any] = _at_once) -> str:
+    """The object `source` (as HEAD read it) copied onto itself with `edit`'s headers and
+    metadata; its ACL, tags, storage class, encryption and website redirect kept. One object
+    edited on its page and each object of a job (`attempt` = bulk.persist: every call tried
+    again on a transient answer, one by one, so the tags read before the copy are never read
+    again after RGW dropped them). Answers the new version id."""
+    key = source.key
     refusal = metadata_refusal(connection, bucket_type, source, allow_api_only=allow_api_only,
-                               bucket_encrypted=bucket_encrypts(connection, bucket, bucket_type))
+                               bucket_encrypted=bucket_encrypted)
     if refusal:
         raise EditRefused([refusal])
-    acl = _acl_to_keep(connection, bucket, bucket_type, key)
+    acl = attempt(_acl_to_keep, connection, bucket, bucket_type, key)
     canned = acl_as_canned(acl) if acl is not None else ""
-    tags = _tags_to_keep(connection, bucket, bucket_type, key)
-    version = gateway.copy_object_in_place(connection, bucket, key, source=source, headers=edit.headers,
-                                           metadata=edit.metadata, customer_key=customer_key, acl=canned)
+    tags = attempt(_tags_to_keep, connection, bucket, bucket_type, key)
+    version = attempt(gateway.copy_object_in_place, connection, bucket, key, source=source, headers=edit.headers,
+                      metadata=edit.metadata, customer_key=customer_key, acl=canned)
     try:
         if acl is not None and not canned:
-            gateway.object_acl_restore(connection, bucket, key, acl)
+            attempt(gateway.object_acl_restore, connection, bucket, key, acl)
         if tags:
             # RGW loses them on the copy; elsewhere this writes the same tags again.
-            gateway.object_tags_put(connection, bucket, key, [{"Key": k, "Value": v} for k, v in tags.items()],
-                                    version_id=version)
+            attempt(gateway.object_tags_put, connection, bucket, key,
+                    [{"Key": k, "Value": v} for k, v in tags.items()], version_id=version)
     except gateway.S3Error as exc:
         kept = ", ".join(f"{k}={v}" for k, v in tags.items()) if tags else "none"
         raise type(exc)(f"The new headers were saved, but putting back the object's ACL and tags failed: {exc} "
@@ -354,7 +527,7 @@ class ContentHeadersForm(forms.Form):
                                        help_text="Language tags, e.g. en or de-CH, fr.")
     expires = forms.CharField(label="Expires (UTC)", required=False,
                               widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
-                              help_text="When caches should stop using their copy. Empty: no Expires header.")
+                              help_text="When caches should stop using their copy.")
 
 
 class RetentionForm(forms.Form):

@@ -45,6 +45,7 @@ urlpatterns = [
     path(bucket + "object/copy/destination/", bulk_views.destination_picker, name="destination_picker"),
     path(bucket + "versions/restore/", bulk_views.restore_version, name="restore_version"),
     path(bucket + "bulk/delete/", bulk_views.bulk_delete, name="bulk_delete"),
+    path(bucket + "bulk/metadata/", bulk_views.bulk_metadata, name="bulk_metadata"),
     path(bucket + "bulk/zip/", bulk_views.bulk_zip, name="bulk_zip"),
     path(bucket + "empty/", bulk_views.bucket_empty, name="bucket_empty"),
     path(bucket + "multipart/", bulk_views.multipart_uploads, name="multipart_uploads"),

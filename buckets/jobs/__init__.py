@@ -3,7 +3,7 @@
 Importing the package registers every kind with the engine.
 """
 
-from . import delete, lifecycle_preview, replication, size, transfer, upload  # noqa: F401 - registers the kinds
+from . import delete, lifecycle_preview, metadata, replication, size, transfer, upload  # noqa: F401 - registers the kinds
 from .engine import (
     BrokerUnavailable,
     JobCancelled,

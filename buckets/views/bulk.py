@@ -1,5 +1,5 @@
 """Bulk work on a bucket: copy, move and rename, delete (current objects or every version),
-empty a bucket, incomplete multipart uploads, size, and a selection as one zip.
+edit metadata, empty a bucket, incomplete multipart uploads, size, and a selection as one zip.
 
 Everything long runs as a job of the engine (buckets/jobs); these views resolve access,
 check the form, create and enqueue the job, and send the user to it. The zip is the one
@@ -14,9 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import audit, gateway, jobs, names
+from .. import audit, gateway, jobs, names, object_edit
 from ..access import BucketAccess, bucket_type_of, get_bucket, get_connection, team_connections
-from ..jobs import archive, delete, size, transfer
+from ..jobs import archive, delete, metadata, size, transfer
 from ..models import Job, JobKind, Role
 from .common import bad_input, key_param, parent_prefix, render_page, s3_error_response, url_with
 
@@ -160,6 +160,58 @@ def bucket_empty(request: HttpRequest, connection_id: int, bucket: str) -> HttpR
                                          bucket=bucket, delete_bucket=request.POST.get("delete_bucket") == "yes",
                                          bypass_governance=bypass)
     return _start(request, job, "bucket.empty", target, delete_bucket=job.params["delete_bucket"])
+
+
+# --- edit metadata ----------------------------------------------------------------------------
+
+
+@require_POST
+def bulk_metadata(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
+    """One change of content headers and user metadata over a selection, as a job."""
+    target = get_bucket(request, connection_id, bucket, Role.EDITOR)
+    keys, base = _selection(request)
+    if not keys:
+        messages.error(request, "Select at least one object or folder to edit the metadata of.")
+        return redirect(url_with("browse", connection_id, bucket, prefix=base))
+    if problem := next(filter(None, (names.key_problem(k.rstrip("/") or "x") for k in keys)), ""):
+        return bad_input(request, problem, title="Cannot edit the metadata")
+    allow_api_only = target.access.team.allow_api_only
+    encrypted = object_edit.bucket_encrypts(target.connection, bucket, target.bucket_type)
+    context = {"connection": target.connection, "bucket": bucket, "keys": keys, "prefix": base,
+               "rules": object_edit.HEADER_RULES_COMMON, "choices": object_edit.HEADER_CHOICES,
+               "headers": _metadata_header_rows(request.POST), "rows": _metadata_rows(request.POST),
+               "form": request.POST, "errors": [],
+               "refusal": object_edit.bucket_refusal(target.connection, target.bucket_type,
+                                                     allow_api_only=allow_api_only, bucket_encrypted=encrypted),
+               "unencrypted_only": bool(_constraint(target, "copy_requires_unencrypted")),
+               "sse_c_refusal": object_edit.sse_c_refusal(target.connection, target.bucket_type)}
+    if request.POST.get("confirm") != "yes":
+        return render(request, "buckets/bulk_metadata.html", context)
+    if context["refusal"]:
+        return _refuse(request, "buckets/bulk_metadata.html", context, context["refusal"])
+    try:
+        change = object_edit.metadata_change_parse(request.POST)
+    except object_edit.EditRefused as exc:
+        return render(request, "buckets/bulk_metadata.html", {**context, "errors": exc.errors}, status=400)
+    job = metadata.metadata_job_create(team=target.access.team, user=request.user, connection=target.connection,
+                                       bucket=bucket, bucket_type=target.bucket_type, keys=keys, change=change)
+    return _start(request, job, "objects.metadata", target, count=len(keys), headers=sorted(change.headers),
+                  remove=change.remove, metadata=sorted(change.metadata), metadata_remove=change.metadata_remove,
+                  replace_metadata=change.replace_metadata)
+
+
+def _metadata_header_rows(data) -> list[dict]:
+    """Each content header's choice and value, as the form shows them (keep by default)."""
+    form = object_edit.ContentHeadersForm()
+    return [{"name": name, "label": label, "help": form.fields[name].help_text,
+             "choice": data.get(f"{name}_choice", "keep"), "value": data.get(name, ""),
+             "type": "datetime-local" if name == "expires" else "text"}
+            for name, label, _ in (*object_edit.CONTENT_HEADERS, object_edit.EXPIRES)]
+
+
+def _metadata_rows(data) -> list[tuple[str, str]]:
+    rows = list(zip(data.getlist("meta_name"), data.getlist("meta_value"), strict=False))
+    return [(n, v) for n, v in rows if n or v] + [("", "")] * object_edit.METADATA_ROWS_FREE
 
 
 # --- incomplete multipart uploads -----------------------------------------------------------

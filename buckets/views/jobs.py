@@ -18,7 +18,7 @@ from ..models import ACTIVE_STATES, Job, JobKind, JobState, Role
 from .common import render_page
 
 # Kinds whose failed items can run again as a job of their own.
-RETRY_FAILED_KINDS = {JobKind.DELETE_PREFIX, JobKind.COPY, JobKind.MOVE, JobKind.ABORT_UPLOADS}
+RETRY_FAILED_KINDS = {JobKind.DELETE_PREFIX, JobKind.COPY, JobKind.MOVE, JobKind.ABORT_UPLOADS, JobKind.METADATA}
 
 
 @dataclass
