@@ -5,8 +5,11 @@
    it) on Redis, a fresh PostgreSQL database. The benchmark signs in over HTTP, POSTs the
    "Preview the saved rules" form and polls the job's status (`X-Job-Status`, what the pages
    poll) until it ends. Against: a raw boto3 `list_object_versions` paginator walk of the same
-   bucket (1,000 a page, every page consumed and counted). Goal: ≤ 1.3× the walk's time, and
-   the worker's peak RSS below 200 MB.
+   bucket (1,000 a page, every page consumed and counted), twice: with plain boto3, and with
+   boto3 given the console's timestamp parser (plain botocore spends ~200 us per LastModified
+   in dateutil, which the console's gateway does not; judging the preview against the plain walk
+   would credit it with that). Goal: ≤ 1.3× the second walk's time, and the worker's peak RSS
+   below 200 MB.
 2. Replication backfill of 10,000 small objects from one bucket to another on the same
    endpoint: the backfill step of the replication setup job (`_Setup.backfill` in
    buckets/jobs/replication.py, which copies with buckets/jobs/transfer.py's copier), called in
@@ -117,6 +120,25 @@ def empty_versions(s3, bucket: str) -> None:
     s3.delete_bucket(Bucket=bucket)
 
 
+def fast_boto(ep: dict):
+    """The same client with the console's timestamp parser (buckets/gateway.py, fast_timestamp):
+    plain botocore spends ~200 us per LastModified in dateutil, which the console does not, so
+    the walk with this client is the fair floor for the preview, and the one the goal is judged by."""
+    import boto3
+    from botocore.config import Config
+
+    from buckets.gateway import fast_timestamp
+
+    session = boto3.session.Session()
+    session._session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=fast_timestamp)
+    return session.client("s3", endpoint_url=ep["endpoint"], aws_access_key_id=ep["access_key"],
+                          aws_secret_access_key=ep["secret_key"], region_name="us-east-1",
+                          config=Config(s3={"addressing_style": "path"}, max_pool_connections=32,
+                                        request_checksum_calculation="when_required",
+                                        response_checksum_validation="when_required",
+                                        retries={"mode": "standard", "max_attempts": 5}))
+
+
 def raw_walk(s3, bucket: str) -> dict:
     t0 = time.perf_counter()
     versions = markers = pages = 0
@@ -201,7 +223,8 @@ def bench_endpoint(label: str, ep: dict, cid: int, console: bulk.Console, web: b
     s3 = bulk.boto(ep)
     tag = f"{os.getpid() % 10000}-{random.randrange(1000):03d}"
     buckets = {"versions": f"bl-ver-{tag}", "src": f"bl-src-{tag}", "dst": f"bl-dst-{tag}"}
-    samples: dict[str, dict[str, list[dict]]] = {"preview": {"console": [], "raw": []},
+    fast_s3 = fast_boto(ep)
+    samples: dict[str, dict[str, list[dict]]] = {"preview": {"console": [], "raw": [], "raw_fast": []},
                                                  "backfill": {"console": [], "s5cmd": []}}
     # The samples are in the result as they come: a run that fails half-way keeps what it measured.
     out: dict = {"endpoint": ep["endpoint"], "buckets": buckets, "order": [], "raw": samples}
@@ -220,12 +243,12 @@ def bench_endpoint(label: str, ep: dict, cid: int, console: bulk.Console, web: b
             log(f"{label}: filled {args.objects:,} small objects in {out['fill_src_s']:.1f} s")
         for rnd in range(args.rounds):
             for case in cases:
-                tools = ["console", "raw" if case == "preview" else "s5cmd"]
+                tools = ["console", "raw", "raw_fast"] if case == "preview" else ["console", "s5cmd"]
                 rng.shuffle(tools)
                 for tool in tools:
                     if case == "preview":
                         result = (preview_over_http(web, console, cid, buckets["versions"]) if tool == "console"
-                                  else raw_walk(s3, buckets["versions"]))
+                                  else raw_walk(s3 if tool == "raw" else fast_s3, buckets["versions"]))
                         found = result["versions"] + result["delete_markers"]
                         if found != args.versions:
                             raise RuntimeError(f"{tool} saw {found} entries, not {args.versions}")
@@ -270,10 +293,14 @@ def summarize(samples: dict) -> dict:
                         "queue_seconds": [round(r["queue_seconds"], 3) for r in console],
                         "csv_rows": console[0]["csv_rows"]},
             "raw": _stats(raw),
+            "raw_fast": _stats(samples["preview"]["raw_fast"]),
             "worker_peak_rss_mb": max(r["worker_rss"]["peak_mb"] for r in console),
             "worker_start_rss_mb": [next(iter(r["worker_rss"]["per_pid"].values()))["start_mb"] for r in console],
         }
-        summary["preview"]["ratio"] = summary["preview"]["console"]["median_s"] / summary["preview"]["raw"]["median_s"]
+        summary["preview"]["ratio_plain"] = summary["preview"]["console"]["median_s"] / summary["preview"]["raw"]["median_s"]
+        # The goal is judged against the walk that parses times as fast as the console does.
+        summary["preview"]["ratio"] = (summary["preview"]["console"]["median_s"]
+                                       / summary["preview"]["raw_fast"]["median_s"])
     if samples["backfill"]["console"]:
         console, s5 = samples["backfill"]["console"], samples["backfill"]["s5cmd"]
         summary["backfill"] = {"console": {**_stats(console), "server_side": console[0]["server_side"],
@@ -294,8 +321,11 @@ def report(results: dict) -> str:
         if "preview" in s:
             p = s["preview"]
             ok = p["ratio"] <= GOALS["preview_time_ratio_max"]
-            lines.append(f"| {label} | preview vs list_object_versions walk | {p['console']['median_s']:.2f} | "
-                         f"{p['raw']['median_s']:.2f} | {p['ratio']:.2f}× time | ≤ 1.3× {'PASS' if ok else 'MISS'} |")
+            lines.append(f"| {label} | preview vs list_object_versions walk, same timestamp parser | "
+                         f"{p['console']['median_s']:.2f} | {p['raw_fast']['median_s']:.2f} | {p['ratio']:.2f}× time | "
+                         f"≤ 1.3× {'PASS' if ok else 'MISS'} |")
+            lines.append(f"| {label} | preview vs plain boto3 walk (dateutil times) | {p['console']['median_s']:.2f} | "
+                         f"{p['raw']['median_s']:.2f} | {p['ratio_plain']:.2f}× time | (not the goal's measure) |")
             ok = p["worker_peak_rss_mb"] < GOALS["worker_rss_mb"]
             lines.append(f"| {label} | preview worker peak RSS | {p['worker_peak_rss_mb']:.0f} MB | | | "
                          f"< 200 MB {'PASS' if ok else 'MISS'} |")
