@@ -81,7 +81,7 @@ def hammer(clients: int, seconds: float, make_worker) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", default="8,32")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--workers", type=int, default=None)
@@ -164,10 +164,14 @@ def main() -> int:
                     raise RuntimeError(response.status_code)
             return once
 
-        def boto_client(i: int):
-            s3 = boto3.client("s3", endpoint_url=rgw["endpoint"], aws_access_key_id=rgw["access_key"],
-                              aws_secret_access_key=rgw["secret_key"], region_name="us-east-1",
-                              config=Config(s3={"addressing_style": "path"}, retries={"mode": "standard"}))
+        def boto_client(i: int, fast: bool = False):
+            session = boto3.session.Session()
+            if fast:  # the console's timestamp parser: without it botocore spends ~20 ms a page in dateutil
+                session._session.get_component("response_parser_factory").set_parser_defaults(
+                    timestamp_parser=gateway.fast_timestamp)
+            s3 = session.client("s3", endpoint_url=rgw["endpoint"], aws_access_key_id=rgw["access_key"],
+                                aws_secret_access_key=rgw["secret_key"], region_name="us-east-1",
+                                config=Config(s3={"addressing_style": "path"}, retries={"mode": "standard"}))
 
             def once():
                 s3.list_objects_v2(Bucket=bucket, Delimiter="/", MaxKeys=PAGE_OBJECTS)
@@ -176,12 +180,16 @@ def main() -> int:
         for round_no in range(1, args.rounds + 1):
             for clients in levels:
                 raw = hammer(clients, args.seconds, boto_client)
+                fast = hammer(clients, args.seconds, lambda i: boto_client(i, fast=True))
                 console = hammer(clients, args.seconds, console_client)
                 ratio = console["per_second"] / raw["per_second"] if raw["per_second"] else 0
-                results.append((round_no, clients, raw, console, ratio, os.getloadavg()[0]))
-                print(f"round {round_no} {clients:>3} clients: boto3 {raw['per_second']:.1f}/s p50 {raw['p50_ms']:.0f} ms "
-                      f"p95 {raw['p95_ms']:.0f} ms | console {console['per_second']:.1f}/s p50 {console['p50_ms']:.0f} ms "
-                      f"p95 {console['p95_ms']:.0f} ms ({console['errors']} errors) | {ratio:.2f}x", flush=True)
+                fast_ratio = console["per_second"] / fast["per_second"] if fast["per_second"] else 0
+                results.append((round_no, clients, raw, console, ratio, os.getloadavg()[0], fast, fast_ratio))
+                print(f"round {round_no} {clients:>3} clients: boto3 {raw['per_second']:.1f}/s p95 {raw['p95_ms']:.0f} ms | "
+                      f"boto3+fast times {fast['per_second']:.1f}/s p95 {fast['p95_ms']:.0f} ms | "
+                      f"console {console['per_second']:.1f}/s p50 {console['p50_ms']:.0f} ms "
+                      f"p95 {console['p95_ms']:.0f} ms ({console['errors']} errors) | {ratio:.2f}x, {fast_ratio:.2f}x",
+                      flush=True)
     finally:
         server.terminate()
         try:
@@ -212,16 +220,23 @@ def write_report(path: Path, results, args, database: str) -> None:
         f"per client; boto3 and the console alternate. Machine: {os.cpu_count()} cores shared by the load "
         f"generator, gunicorn and RGW; load average before {LOAD_BEFORE[0]:.1f}, after {os.getloadavg()[0]:.1f}.",
         "",
-        "| round | clients | raw boto3 pages/s | p50 | p95 | console pages/s | p50 | p95 | errors | console / boto3 | load after |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "Two boto3 baselines: plain boto3, and boto3 given the console's timestamp parser (`gateway.fast_timestamp`; "
+        "plain botocore spends about 20 ms of CPU a page in dateutil, which the console does not). The goal is judged "
+        "against the second, so the parser is not counted as the console's win.",
+        "",
+        "| round | clients | boto3 pages/s | p95 | boto3, fast times pages/s | p95 | console pages/s | p50 | p95 | errors "
+        "| console / boto3 | console / boto3 fast times | load after |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for round_no, clients, raw, console, ratio, load in results:
-        lines.append(f"| {round_no} | {clients} | {raw['per_second']:.1f} | {raw['p50_ms']:.0f} ms | {raw['p95_ms']:.0f} ms | "
+    for round_no, clients, raw, console, ratio, load, fast, fast_ratio in results:
+        lines.append(f"| {round_no} | {clients} | {raw['per_second']:.1f} | {raw['p95_ms']:.0f} ms | "
+                     f"{fast['per_second']:.1f} | {fast['p95_ms']:.0f} ms | "
                      f"{console['per_second']:.1f} | {console['p50_ms']:.0f} ms | {console['p95_ms']:.0f} ms | "
-                     f"{console['errors']} | {ratio:.2f}x | {load:.1f} |")
-    lines += ["", "Median ratio per client count: " + ", ".join(
-        f"{clients} clients {statistics.median(r[4] for r in results if r[1] == clients):.2f}x"
-        for clients in sorted({r[1] for r in results})) + " (goal, issue 12: at least 0.8x at 8 and 32).",
+                     f"{console['errors']} | {ratio:.2f}x | {fast_ratio:.2f}x | {load:.1f} |")
+    lines += ["", "Median ratios per client count (console / boto3 with fast times; console / plain boto3): " + ", ".join(
+        f"{clients} clients {statistics.median(r[7] for r in results if r[1] == clients):.2f}x; "
+        f"{statistics.median(r[4] for r in results if r[1] == clients):.2f}x"
+        for clients in sorted({r[1] for r in results})) + ". Goal (issue 12): at least 0.8x at 8 and 32.",
         "<!-- serve:end -->"]
     block = "\n".join(lines)
     text = path.read_text() if path.exists() else "# Production server throughput (bench/serve.py)\n\n"
