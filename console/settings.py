@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "buckets.middleware.RefuseNulMiddleware",
+    # Before the CSRF check, which reads the form: the upload's file names are keys.
+    "buckets.middleware.FileNamesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # One log line per request, after sign-in so it knows the user (buckets/logs.py).
