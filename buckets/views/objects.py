@@ -209,6 +209,8 @@ def object_detail(request: HttpRequest, connection_id: int, bucket: str) -> Http
     preview_image = media_type in IMAGE_TYPES and details.size > 0
     preview_media = ("video" if media_type.startswith("video/") else "audio") if media_type in MEDIA_TYPES else ""
     preview_pdf = media_type == PDF_TYPE and details.size > 0
+    # Bounded: the browser reads an image whole, so a large one is not previewed at all.
+    preview_too_large = settings.PREVIEW_IMAGE_MAX_BYTES if preview_image and details.size > settings.PREVIEW_IMAGE_MAX_BYTES else 0
     if details.content_type.startswith(TEXT_TYPES) and 0 < details.size:
         try:
             # The version's own first bytes (gateway.read_head reads the latest only).
@@ -236,6 +238,8 @@ def object_detail(request: HttpRequest, connection_id: int, bucket: str) -> Http
         "preview_image": preview_image,
         "preview_media": preview_media,
         "preview_pdf": preview_pdf,
+        "preview_pdf_max": settings.PREVIEW_PDF_MAX_BYTES,
+        "preview_too_large": preview_too_large,
         "can_edit": target.can(Role.EDITOR),
         "download_url": url_with("download", connection_id, bucket, key=key, version=version_id),
         "preview_url": url_with("preview", connection_id, bucket, key=key, version=version_id),
