@@ -59,9 +59,27 @@ class RefuseNulMiddleware:
     def __call__(self, request):
         # (A NUL in the path is a bucket name no bucket can have: access.get_bucket answers 404.)
         if any("\x00" in v for _, vs in request.GET.lists() for v in vs):
-            from django.http import HttpResponseBadRequest, JsonResponse
+            from .views.errors import bad_request_page
 
-            if "json" in request.headers.get("Accept", ""):
-                return JsonResponse({"error": self.MESSAGE}, status=400)
-            return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain; charset=utf-8")
+            return bad_request_page(request, self.MESSAGE)  # the console's 400 page, or JSON
         return self.get_response(request)
+
+
+class FileNamesMiddleware:
+    """Views marked `formparse.keeps_file_names` get their form's file names whole (the upload's
+    keys); set here, before CsrfViewMiddleware reads the form, so it must stay above it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "keeps_file_names", False) and not hasattr(request, "_files"):
+            from . import formparse
+
+            request.multipart_parser_class = formparse.KeyNameParser
+            request.upload_handlers = [formparse.KeyNameMemoryHandler(request),
+                                       formparse.KeyNameTemporaryHandler(request)]
+        return None

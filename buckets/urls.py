@@ -1,6 +1,16 @@
 from django.urls import include, path
 
-from .views import account, bucketlist, connections, jobs, management, objects, query, uploads
+from .views import (
+    account,
+    bucketlist,
+    connections,
+    jobs,
+    management,
+    objects,
+    previews,
+    query,
+    uploads,
+)
 from .views import bulk as bulk_views
 from .views import object_edit as object_edit_views
 
@@ -57,6 +67,10 @@ urlpatterns = [
          name="lifecycle_preview_csv"),
     path(bucket + "replication/setup/", management.replication_setup, name="replication_setup"),
     path(bucket + "replication/setup/<int:job_id>/", management.replication_result, name="replication_result"),
+    path("preview/pdf/", previews.pdf_viewer, name="pdf_viewer"),
+    # The viewer's files, each at a fixed URL beside the page (no parameter: nothing to guess).
+    *(path(f"preview/pdf/{name}", previews.pdf_viewer_asset, {"name": name}, name=f"pdf_viewer_{name.replace('.', '_')}")
+      for name in previews.ASSETS),
     path("jobs/", jobs.job_list, name="jobs"),
     path("jobs/<int:job_id>/failures.csv", jobs.job_failures_csv, name="job_failures_csv"),
     path("jobs/<int:job_id>/retry-failed/", jobs.job_retry_failed, name="job_retry_failed"),

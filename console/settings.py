@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "buckets.middleware.RefuseNulMiddleware",
+    # Before the CSRF check, which reads the form: the upload's file names are keys.
+    "buckets.middleware.FileNamesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # One log line per request, after sign-in so it knows the user (buckets/logs.py).
@@ -253,6 +255,11 @@ S3_ENDPOINT_QUEUE_SECONDS = float(env("CONSOLE_S3_ENDPOINT_QUEUE_SECONDS", "2"))
 # Circuit breaker: after this many time-outs in a row, fail fast for the cool-down.
 S3_BREAKER_THRESHOLD = int(env("CONSOLE_S3_BREAKER_THRESHOLD", "3"))
 S3_BREAKER_COOLDOWN = float(env("CONSOLE_S3_BREAKER_COOLDOWN", "30"))
+# Previews in the details panel: an image is shown only up to this size (the browser reads it
+# whole); a PDF's viewer reads at most this much of it, by byte ranges. Audio and video are
+# read by the media element itself, by ranges, as far as it plays.
+PREVIEW_IMAGE_MAX_BYTES = int(env("CONSOLE_PREVIEW_IMAGE_MAX_BYTES", str(20 * 1024 * 1024)))
+PREVIEW_PDF_MAX_BYTES = int(env("CONSOLE_PREVIEW_PDF_MAX_BYTES", str(64 * 1024 * 1024)))
 # Files up to this size go through the site in one PUT; larger ones are chunked.
 UPLOAD_DIRECT_MAX_BYTES = int(env("CONSOLE_UPLOAD_DIRECT_MAX_BYTES", str(8 * 1024 * 1024)))
 UPLOAD_CHUNK_BYTES = int(env("CONSOLE_UPLOAD_CHUNK_BYTES", str(8 * 1024 * 1024)))

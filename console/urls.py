@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("buckets.urls")),
 ]
 
+handler400 = "buckets.views.errors.bad_request"
 handler404 = "buckets.views.errors.not_found"
 handler403 = "buckets.views.errors.forbidden"
 handler500 = "buckets.views.errors.server_error"

@@ -144,4 +144,126 @@ def test_in_the_browser_an_editor_shows_versions_and_restores_a_deleted_file(bro
     page.wait_for_selector("text=is restored: its delete marker was removed.")
     expect(page.locator(f'tr.version[data-version="{version}"]')).to_contain_text("Current")
     assert gateway.head_object(connection, bucket, "docs/report.txt").version_id == version
+    # Deleted again, and restored this time from the key's own versions page.
+    gateway.delete_object(connection, bucket, "docs/report.txt")
+    page.goto(f"/c/{connection.pk}/b/{bucket}/versions/?key=docs/report.txt")
+    expect(page.locator("#deleted-note")).to_contain_text("This file is deleted")
+    page.get_by_role("link", name="Restore deleted file").click()
+    page.wait_for_selector("#modal[open] >> text=Restore this deleted file?")
+    page.locator("#modal").get_by_role("button", name="Restore").click()
+    page.wait_for_selector("text=is restored: its delete marker was removed.")
+    assert "/versions/" in page.url
+    expect(page.get_by_role("link", name="Restore deleted file")).to_have_count(0)
+    assert gateway.head_object(connection, bucket, "docs/report.txt").version_id == version
     assert page.console_problems == []
+
+
+# --- the same restore from the key's versions page ---------------------------------------------
+
+
+def s3_client(conn):
+    """A plain boto3 client of the endpoint, to read back what the console did."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", endpoint_url=conn.endpoint_url, aws_access_key_id=conn.access_key,
+                        aws_secret_access_key=conn.secret_key, region_name=conn.region or "us-east-1",
+                        config=Config(s3={"addressing_style": "path"}))
+
+
+def versions_page(client, conn, bucket, key, **headers) -> str:
+    response = client.get(reverse("versions", args=[conn.pk, bucket]), {"key": key}, **headers)
+    assert response.status_code == 200, response.content[:500]
+    return unescape(response.content.decode())
+
+
+def check_restore_from_the_versions_page(client, conn, bucket):
+    version, marker = deleted_file(conn, bucket)
+    page = versions_page(client, conn, bucket, "docs/report.txt")
+    assert "This file is deleted" in page
+    link = re.search(r'<a class="btn small restore-deleted" href="([^"]+)" hx-get="([^"]+)" hx-target="#modal" data-modal>'
+                     r"Restore deleted file</a>", page)
+    assert link, page
+    assert link.group(1) == link.group(2) and "from=versions" in link.group(1) and marker in link.group(1)
+    # The link opens the confirmation dialog (htmx) or its page (no JavaScript); nothing changes yet.
+    dialog = unescape(client.get(link.group(1), HTTP_HX_REQUEST="true").content.decode())
+    assert 'id="modal-title">Restore this deleted file?' in dialog and "<html" not in dialog
+    assert 'name="from" value="versions"' in dialog and 'name="confirm" value="yes"' in dialog
+    assert "/versions/?key=docs%2Freport.txt" in dialog  # Cancel goes back to the versions page
+    whole = client.get(link.group(1))
+    assert whole.status_code == 200 and "<html" in whole.content.decode()
+    s3 = s3_client(conn)
+    with pytest.raises(s3.exceptions.ClientError):
+        s3.head_object(Bucket=bucket, Key="docs/report.txt")
+    done = client.post(reverse("restore_deleted", args=[conn.pk, bucket]),
+                       {"key": "docs/report.txt", "version": marker, "confirm": "yes", "from": "versions"})
+    assert done.status_code == 302
+    assert done["Location"] == reverse("versions", args=[conn.pk, bucket]) + "?key=docs%2Freport.txt"
+    head = s3.head_object(Bucket=bucket, Key="docs/report.txt")
+    assert head["VersionId"] == version
+    assert s3.get_object(Bucket=bucket, Key="docs/report.txt")["Body"].read() == b"the report"
+    assert marker not in {m["VersionId"] for m in s3.list_object_versions(Bucket=bucket, Prefix="docs/").get("DeleteMarkers", [])}
+    entry = AuditEntry.objects.get(action="object.restore", key="docs/report.txt")
+    assert entry.ok and entry.detail.get("version") == marker
+    after = versions_page(client, conn, bucket, "docs/report.txt")
+    assert "is restored: its delete marker was removed." in after
+    assert "Restore deleted file" not in after and "This file is deleted" not in after
+
+
+def test_the_versions_page_of_a_deleted_file_restores_it_after_the_dialog(login, editor, connection, bucket):
+    check_restore_from_the_versions_page(login(editor), connection, bucket)
+
+
+@pytest.mark.rgw
+def test_on_rgw_the_versions_page_of_a_deleted_file_restores_it(login, editor, rgw_connection, rgw_bucket):
+    check_restore_from_the_versions_page(login(editor), rgw_connection, rgw_bucket)
+
+
+def test_the_versions_page_offers_no_restore_for_a_file_that_is_not_deleted(login, editor, connection, bucket):
+    gateway.put_versioning(connection, bucket, True)
+    gateway.put_object(connection, bucket, "live.txt", b"one")
+    gateway.put_object(connection, bucket, "live.txt", b"two")
+    page = versions_page(login(editor), connection, bucket, "live.txt")
+    assert "Restore this version" in page
+    assert "Restore deleted file" not in page and "This file is deleted" not in page
+
+
+def test_a_viewer_is_not_offered_and_is_refused_the_restore_from_the_versions_page(login, viewer, connection, bucket):
+    _version, marker = deleted_file(connection, bucket)
+    client = login(viewer)
+    page = versions_page(client, connection, bucket, "docs/report.txt")
+    assert "This file is deleted" in page and "Restore deleted file" not in page
+    url = reverse("restore_deleted", args=[connection.pk, bucket])
+    query = {"key": "docs/report.txt", "version": marker, "from": "versions"}
+    assert client.get(url, query).status_code == 403
+    assert client.get(url, query, HTTP_HX_REQUEST="true").status_code == 403
+    assert client.post(url, {**query, "confirm": "yes"}).status_code == 403
+    with pytest.raises(gateway.NotFound):
+        gateway.head_object(connection, bucket, "docs/report.txt")
+
+
+def test_the_restore_from_the_versions_page_needs_the_csrf_token(editor, connection, bucket):
+    from django.test import Client
+
+    version, marker = deleted_file(connection, bucket)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    url = reverse("restore_deleted", args=[connection.pk, bucket])
+    form = {"key": "docs/report.txt", "version": marker, "from": "versions", "confirm": "yes"}
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+        refused = client.post(url, form, **headers)
+        assert refused.status_code == 403 and b"CSRF" in refused.content
+    with pytest.raises(gateway.NotFound):
+        gateway.head_object(connection, bucket, "docs/report.txt")
+    dialog = client.get(url, {k: v for k, v in form.items() if k != "confirm"}).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', dialog).group(1)
+    assert client.post(url, {**form, "csrfmiddlewaretoken": token}).status_code == 302
+    assert gateway.head_object(connection, bucket, "docs/report.txt").version_id == version
+
+
+def test_a_restore_from_anywhere_but_the_versions_page_goes_back_to_the_listing(login, editor, connection, bucket):
+    _version, marker = deleted_file(connection, bucket)
+    done = login(editor).post(reverse("restore_deleted", args=[connection.pk, bucket]),
+                              {"key": "docs/report.txt", "version": marker, "confirm": "yes", "from": "https://elsewhere.test/"})
+    assert done.status_code == 302
+    assert done["Location"] == reverse("browse", args=[connection.pk, bucket]) + "?prefix=docs%2F&versions=1"

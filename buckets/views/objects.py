@@ -209,6 +209,8 @@ def object_detail(request: HttpRequest, connection_id: int, bucket: str) -> Http
     preview_image = media_type in IMAGE_TYPES and details.size > 0
     preview_media = ("video" if media_type.startswith("video/") else "audio") if media_type in MEDIA_TYPES else ""
     preview_pdf = media_type == PDF_TYPE and details.size > 0
+    # Bounded: the browser reads an image whole, so a large one is not previewed at all.
+    preview_too_large = settings.PREVIEW_IMAGE_MAX_BYTES if preview_image and details.size > settings.PREVIEW_IMAGE_MAX_BYTES else 0
     if details.content_type.startswith(TEXT_TYPES) and 0 < details.size:
         try:
             # The version's own first bytes (gateway.read_head reads the latest only).
@@ -236,6 +238,8 @@ def object_detail(request: HttpRequest, connection_id: int, bucket: str) -> Http
         "preview_image": preview_image,
         "preview_media": preview_media,
         "preview_pdf": preview_pdf,
+        "preview_pdf_max": settings.PREVIEW_PDF_MAX_BYTES,
+        "preview_too_large": preview_too_large,
         "can_edit": target.can(Role.EDITOR),
         "download_url": url_with("download", connection_id, bucket, key=key, version=version_id),
         "preview_url": url_with("preview", connection_id, bucket, key=key, version=version_id),
@@ -555,6 +559,10 @@ def versions(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespo
             context["versions"] = gateway.list_versions(target.connection, bucket, key)
         except gateway.S3Error as exc:
             context["error"] = exc
+    # The file is deleted when its latest version is a delete marker: removing that marker
+    # (restore_deleted, as in the browser's "Show versions" list) brings it back.
+    context["deleted_marker"] = next((v for v in context["versions"] if v.is_latest and v.is_delete_marker), None)
+    context["restore_base"] = reverse("restore_deleted", args=[connection_id, bucket])
     template = "buckets/versions.html#list" if request.htmx else "buckets/versions.html"
     return render(request, template, context)
 
@@ -597,9 +605,16 @@ def restore_deleted(request: HttpRequest, connection_id: int, bucket: str) -> Ht
         return bad_input(request, problem, title="Nothing was restored")
     if not marker or len(marker) > LIST_PARAM_MAX:
         return bad_input(request, "Choose the delete marker to remove.", title="Nothing was restored")
-    back = url_with("browse", connection_id, bucket, prefix=parent_prefix(key), versions="1")
+    # Asked from the browser's "Show versions" list or from the key's versions page: back to it.
+    # One fixed choice, never a URL, so the parameter cannot send anyone elsewhere.
+    came_from = "versions" if data.get("from") == "versions" else ""
+    if came_from:
+        back = url_with("versions", connection_id, bucket, key=key)
+    else:
+        back = url_with("browse", connection_id, bucket, prefix=parent_prefix(key), versions="1")
     if request.method == "GET" or data.get("confirm") != "yes":
-        context = {"connection": target.connection, "bucket": bucket, "key": key, "version": marker, "back": back}
+        context = {"connection": target.connection, "bucket": bucket, "key": key, "version": marker, "back": back,
+                   "came_from": came_from}
         template = "buckets/restore_confirm.html#dialog" if request.htmx else "buckets/restore_confirm.html"
         return render(request, template, context)
     try:

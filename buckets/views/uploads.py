@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from .. import audit, encryption, gateway, jobs, names
 from ..access import BucketAccess, get_bucket
+from ..formparse import keeps_file_names, uploaded_name
 from ..jobs import upload as uploads
 from ..jobs.upload import UploadRoute
 from ..models import Job, JobKind, Role
@@ -86,6 +87,7 @@ def _guess_type(name: str, declared: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
+@keeps_file_names  # a file's name as sent, whole: it is the key's last part (buckets/formparse.py)
 @require_POST
 def upload(request: HttpRequest, connection_id: int, bucket: str) -> HttpResponse:
     """The form upload: small files go to S3 in one PUT, large ones are staged as jobs."""
@@ -102,7 +104,7 @@ def upload(request: HttpRequest, connection_id: int, bucket: str) -> HttpRespons
         results.append({"key": "", "ok": False, "message": str(exc)})
     for index, uploaded in enumerate(files):
         # The key as the user gave it: a leading "/" or "//" is part of an S3 key, never dropped.
-        relative = paths[index] if index < len(paths) and paths[index] else uploaded.name
+        relative = paths[index] if index < len(paths) and paths[index] else uploaded_name(uploaded)
         key = prefix + relative
         problem = names.key_problem(key)
         if problem:

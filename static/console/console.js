@@ -133,5 +133,55 @@
   });
   document.addEventListener("DOMContentLoaded", updateSelection);
 
+  // --- the PDF preview -------------------------------------------------------------------
+  // The details panel's PDF frame (buckets/pdfviewer/viewer.mjs) is sandboxed: an opaque origin
+  // with no network. It asks this page for byte ranges of the object; this page reads them from
+  // the preview URL (same origin, HTTP Range, so a large PDF is never read whole just to show
+  // its first pages) and posts them in. Bounded: a frame is given at most its data-pdf-max bytes.
+  const PDF_FIRST = 256 * 1024;
+  const pdfFrames = new WeakMap();
+
+  async function pdfRead(url, begin, end) {  // [begin, end], inclusive, as HTTP counts
+    const response = await fetch(url, { credentials: "same-origin", headers: { "Range": "bytes=" + begin + "-" + end } });
+    if (response.status !== 206 && response.status !== 200) throw new Error("the console answered " + response.status + ".");
+    const total = /\/(\d+)$/.exec(response.headers.get("Content-Range") || "");
+    const data = await response.arrayBuffer();
+    return { data: data, length: response.status === 206 && total ? Number(total[1]) : data.byteLength, whole: response.status === 200 };
+  }
+
+  window.addEventListener("message", async function (event) {
+    const frame = Array.from(document.querySelectorAll("iframe[data-pdf-source]"))
+      .find(function (f) { return f.contentWindow === event.source; });
+    if (!frame || !event.data || typeof event.data !== "object") return;
+    const reply = function (message, transfer) { event.source.postMessage(message, "*", transfer || []); };
+    const url = frame.dataset.pdfSource, max = Number(frame.dataset.pdfMax);
+    const state = pdfFrames.get(frame) || { length: 0, read: 0 };
+    pdfFrames.set(frame, state);
+    try {
+      if (event.data.type === "ready" && !state.length) {
+        const first = await pdfRead(url, 0, PDF_FIRST - 1);
+        if (first.whole && first.data.byteLength > max) throw new Error("it is larger than a preview reads.");
+        state.length = first.length;
+        state.read = first.data.byteLength;
+        reply({ type: "open", length: first.length, data: first.data }, [first.data]);
+      } else if (event.data.type === "range" && state.length) {
+        const begin = event.data.begin, end = event.data.end;  // [begin, end)
+        if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end <= begin || end > state.length) return;
+        if (state.read + (end - begin) > max) {
+          const limit = max >= 1048576 ? Math.round(max / 1048576) + " MiB" : Math.round(max / 1024) + " KiB";
+          throw new Error("its first pages need more than " + limit + " of it, more than a preview reads.");
+        }
+        state.read += end - begin;
+        const piece = await pdfRead(url, begin, end - 1);
+        reply({ type: "data", begin: begin, data: piece.data }, [piece.data]);
+      } else if (event.data.type === "shown" || event.data.type === "failed") {
+        frame.dataset.pdfState = event.data.type;
+        frame.dataset.pdfRead = String(state.read);
+      }
+    } catch (error) {
+      reply({ type: "error", message: error.message });
+    }
+  });
+
   // Uploads live in uploads.js (loaded by the object browser page).
 })();
