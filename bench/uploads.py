@@ -17,7 +17,9 @@ In one run, on the same endpoints (a fresh moto server on loopback, and the Ceph
 
 Runs are interleaved (round 1: every method once in a shuffled order, then round 2, ...);
 each is timed from the first request to the object complete (the console: until its job
-says succeeded), the object is HEADed for its size and deleted. Peak RSS of the gunicorn
+says succeeded), the object is HEADed for its size and deleted. On moto every run starts on
+a fresh moto server (same port, buckets made again): moto slows with every GiB it has held.
+On RGW the garbage collector runs after each delete. Peak RSS of the gunicorn
 worker and of the Celery worker is sampled every 50 ms during each run. Writes JSON to
 bench/results/ and prints a Markdown table for docs/benchmarks.md.
 """
@@ -197,13 +199,24 @@ def main(argv: list[str] | None = None) -> int:
                      "warmup_mib": args.warmup_mib, "web_env": args.web_env, "runs": []}
     try:
         endpoints: dict[str, dict] = {}
-        if not args.no_moto:
-            port = free_port()
-            moto = children.start("moto", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        moto_port = 0
+
+        def fresh_moto() -> int:
+            """A new moto server on the same port (its state, and what slows it, gone): moto got
+            slower with every 1 GiB object it had held, deleted or not, so a run on a used moto
+            measured the runs before it. Every moto run starts on a fresh one."""
+            for name, proc in list(children.procs):
+                if name == "moto":
+                    children.stop(proc)
+            moto = children.start("moto", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            wait_for_port(port, proc=moto)
-            endpoints["moto"] = {"endpoint": f"http://127.0.0.1:{port}", "access_key": "bench", "secret_key": "bench",
-                                 "pid": moto.pid}
+            wait_for_port(moto_port, proc=moto)
+            return moto.pid
+
+        if not args.no_moto:
+            moto_port = free_port()
+            endpoints["moto"] = {"endpoint": f"http://127.0.0.1:{moto_port}", "access_key": "bench",
+                                 "secret_key": "bench", "pid": fresh_moto()}
         rgw = None if args.no_rgw else rgw_settings()
         if rgw:
             endpoints["rgw"] = {"endpoint": rgw["endpoint"], "access_key": rgw["access_key"],
@@ -234,11 +247,16 @@ def main(argv: list[str] | None = None) -> int:
         for label, ep in endpoints.items():
             raw = s3_client(ep)
             bucket = f"bench-up-{uuid.uuid4().hex[:8]}"
-            raw.create_bucket(Bucket=bucket)
             direct_bucket = bucket + "-cors"
-            raw.create_bucket(Bucket=direct_bucket)
-            raw.put_bucket_cors(Bucket=direct_bucket, CORSConfiguration={"CORSRules": [
-                {"AllowedOrigins": [origin], "AllowedMethods": ["PUT"], "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"]}]})
+
+            def make_buckets(raw=raw, bucket=bucket, direct_bucket=direct_bucket) -> None:
+                raw.create_bucket(Bucket=bucket)
+                raw.create_bucket(Bucket=direct_bucket)
+                raw.put_bucket_cors(Bucket=direct_bucket, CORSConfiguration={"CORSRules": [
+                    {"AllowedOrigins": [origin], "AllowedMethods": ["PUT"], "AllowedHeaders": ["*"],
+                     "ExposeHeaders": ["ETag"]}]})
+
+            make_buckets()
 
             def console(route: str, key: str, label=label, ep=ep, bucket=bucket, direct_bucket=direct_bucket) -> dict:
                 target = direct_bucket if route == "direct" else bucket
@@ -279,6 +297,9 @@ def main(argv: list[str] | None = None) -> int:
                 order = methods[:]
                 random.shuffle(order)
                 for name in order:
+                    if label == "moto":
+                        ep["pid"] = fresh_moto()
+                        make_buckets()
                     key = f"bench/{name}-{round_no}-{uuid.uuid4().hex[:6]}.bin"
                     pids = {"web": web_pids, "worker": [worker.pid]}
                     if "pid" in ep:
