@@ -221,8 +221,9 @@ def write_report(path: Path, results, args, database: str) -> None:
         f"generator, gunicorn and RGW; load average before {LOAD_BEFORE[0]:.1f}, after {os.getloadavg()[0]:.1f}.",
         "",
         "Two boto3 baselines: plain boto3, and boto3 given the console's timestamp parser (`gateway.fast_timestamp`; "
-        "plain botocore spends about 20 ms of CPU a page in dateutil, which the console does not). The goal is judged "
-        "against the second, so the parser is not counted as the console's win.",
+        "plain botocore spends about 20 ms of CPU a page in dateutil, which the console does not). The goal, as issue 12 "
+        "states it, is against raw boto3 (the first); the second shows what a page costs beside a listing client as "
+        "fast as the console's own gateway, and is reported so that the parser is not mistaken for the whole story.",
         "",
         "| round | clients | boto3 pages/s | p95 | boto3, fast times pages/s | p95 | console pages/s | p50 | p95 | errors "
         "| console / boto3 | console / boto3 fast times | load after |",
@@ -233,10 +234,10 @@ def write_report(path: Path, results, args, database: str) -> None:
                      f"{fast['per_second']:.1f} | {fast['p95_ms']:.0f} ms | "
                      f"{console['per_second']:.1f} | {console['p50_ms']:.0f} ms | {console['p95_ms']:.0f} ms | "
                      f"{console['errors']} | {ratio:.2f}x | {fast_ratio:.2f}x | {load:.1f} |")
-    lines += ["", "Median ratios per client count (console / boto3 with fast times; console / plain boto3): " + ", ".join(
-        f"{clients} clients {statistics.median(r[7] for r in results if r[1] == clients):.2f}x; "
-        f"{statistics.median(r[4] for r in results if r[1] == clients):.2f}x"
-        for clients in sorted({r[1] for r in results})) + ". Goal (issue 12): at least 0.8x at 8 and 32.",
+    lines += ["", "Median ratios per client count (console / plain boto3; console / boto3 with fast times): " + ", ".join(
+        f"{clients} clients {statistics.median(r[4] for r in results if r[1] == clients):.2f}x; "
+        f"{statistics.median(r[7] for r in results if r[1] == clients):.2f}x"
+        for clients in sorted({r[1] for r in results})) + ". Goal (issue 12): at least 0.8x raw boto3 at 8 and 32.",
         "<!-- serve:end -->"]
     block = "\n".join(lines)
     text = path.read_text() if path.exists() else "# Production server throughput (bench/serve.py)\n\n"
