@@ -196,16 +196,22 @@ class Session(console_app.ConsoleClient):
 # --- S3 side -----------------------------------------------------------------------------------
 
 
-def boto(ep: dict):
+def boto(ep: dict, *, fast_times: bool = False):
+    """A raw boto3 client; `fast_times`: with the console's timestamp parser (gateway.fast_timestamp)."""
     import boto3
     from botocore.config import Config
 
-    return boto3.client("s3", endpoint_url=ep["endpoint"], aws_access_key_id=ep["access_key"],
-                        aws_secret_access_key=ep["secret_key"], region_name="us-east-1",
-                        config=Config(s3={"addressing_style": "path"}, max_pool_connections=32,
-                                      request_checksum_calculation="when_required",
-                                      response_checksum_validation="when_required",
-                                      retries={"mode": "standard", "max_attempts": 5}))
+    session = boto3.session.Session()
+    if fast_times:
+        from buckets.gateway import fast_timestamp
+
+        session._session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=fast_timestamp)
+    return session.client("s3", endpoint_url=ep["endpoint"], aws_access_key_id=ep["access_key"],
+                          aws_secret_access_key=ep["secret_key"], region_name="us-east-1",
+                          config=Config(s3={"addressing_style": "path"}, max_pool_connections=32,
+                                        request_checksum_calculation="when_required",
+                                        response_checksum_validation="when_required",
+                                        retries={"mode": "standard", "max_attempts": 5}))
 
 
 def count_keys(s3, bucket: str, prefix: str) -> int:

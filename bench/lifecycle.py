@@ -120,25 +120,6 @@ def empty_versions(s3, bucket: str) -> None:
     s3.delete_bucket(Bucket=bucket)
 
 
-def fast_boto(ep: dict):
-    """The same client with the console's timestamp parser (buckets/gateway.py, fast_timestamp):
-    plain botocore spends ~200 us per LastModified in dateutil, which the console does not, so
-    the walk with this client is the fair floor for the preview, and the one the goal is judged by."""
-    import boto3
-    from botocore.config import Config
-
-    from buckets.gateway import fast_timestamp
-
-    session = boto3.session.Session()
-    session._session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=fast_timestamp)
-    return session.client("s3", endpoint_url=ep["endpoint"], aws_access_key_id=ep["access_key"],
-                          aws_secret_access_key=ep["secret_key"], region_name="us-east-1",
-                          config=Config(s3={"addressing_style": "path"}, max_pool_connections=32,
-                                        request_checksum_calculation="when_required",
-                                        response_checksum_validation="when_required",
-                                        retries={"mode": "standard", "max_attempts": 5}))
-
-
 def raw_walk(s3, bucket: str) -> dict:
     t0 = time.perf_counter()
     versions = markers = pages = 0
@@ -223,7 +204,9 @@ def bench_endpoint(label: str, ep: dict, cid: int, console: bulk.Console, web: b
     s3 = bulk.boto(ep)
     tag = f"{os.getpid() % 10000}-{random.randrange(1000):03d}"
     buckets = {"versions": f"bl-ver-{tag}", "src": f"bl-src-{tag}", "dst": f"bl-dst-{tag}"}
-    fast_s3 = fast_boto(ep)
+    # The console's timestamp parser: plain botocore spends ~200 us per LastModified in dateutil,
+    # which the console does not, so this walk is the fair floor and the one the goal is judged by.
+    fast_s3 = bulk.boto(ep, fast_times=True)
     samples: dict[str, dict[str, list[dict]]] = {"preview": {"console": [], "raw": [], "raw_fast": []},
                                                  "backfill": {"console": [], "s5cmd": []}}
     # The samples are in the result as they come: a run that fails half-way keeps what it measured.

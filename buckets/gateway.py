@@ -1492,6 +1492,85 @@ class _Answer:
     content: bytes
 
 
+@dataclass
+class _Exchange:
+    """One request the console sends itself on a presigned URL (outside botocore)."""
+
+    clock: _EndpointClock
+    host: str
+    port: int
+    tls: ssl.SSLContext | None
+    target: str  # path?query as signed
+    timed_out: bool = False
+
+    def new_wire(self) -> _PinnedHTTPConnection:
+        return _PinnedHTTPConnection(self.host, self.port, addresses=_pinned_addresses(self.host, self.port),
+                                     connect_timeout=max(0.01, min(settings.S3_CONNECT_TIMEOUT, self.clock.left())),
+                                     tls=self.tls)
+
+
+@contextmanager
+def _raw_exchange(conn: Endpoint, url: str, *, timeout: float | None, subject: str, doing: str) -> Iterator[_Exchange]:
+    """What every botocore call gets, for a request the console sends itself: the scope's
+    deadline (or `timeout`) for the time spent waiting on the endpoint, one of its slots and its
+    breaker, the SSRF check with pinned addresses (`new_wire`), and the same errors."""
+    deadline = _deadline_for(fast=False, timeout=timeout)
+    clock = _EndpointClock(deadline.seconds)
+    parts = urlsplit(url)
+    tls = _tls_context() if parts.scheme == "https" else None
+    guard = _guard_for(conn.endpoint_url)
+    probe = guard.admit()
+    if not guard.slots.acquire(timeout=max(0.0, min(settings.S3_ENDPOINT_QUEUE_SECONDS, clock.left()))):
+        if probe:
+            guard.release_probe()
+        raise EndpointBusy(f"The endpoint {guard.name} is slow: {guard.size} requests from this console already "
+                           f"wait for it{subject}. Try again in a moment.", code="Busy")
+    exchange = _Exchange(clock, parts.hostname or "", parts.port or (443 if tls else 80), tls,
+                         f"{parts.path}?{parts.query}")
+    try:
+        yield exchange
+    except (BodyIncomplete, S3Error):
+        raise
+    except EndpointRefused as exc:
+        raise Refused(str(exc)) from exc
+    except TimeoutError as exc:  # socket.timeout is TimeoutError
+        exchange.timed_out = clock.waited >= min(1.0, clock.seconds / 2)
+        raise TimedOut(f"The endpoint did not answer in time{subject}: nothing came within {clock.seconds:g} s.",
+                       code="Timeout") from exc
+    except ssl.SSLError as exc:
+        raise Unavailable("TLS handshake with the endpoint failed (certificate or protocol error).") from exc
+    except (ConnectionRefusedError, socket.gaierror) as exc:
+        raise Unavailable("Could not connect to the endpoint (refused or unreachable).") from exc
+    except (OSError, http.client.HTTPException) as exc:
+        raise Unavailable(f"The connection to the endpoint broke while {doing}{subject}; try again.") from exc
+    finally:
+        guard.slots.release()
+        guard.settle(probe=probe, timed_out=exchange.timed_out, waited=clock.waited)
+
+
+def _raise_answer(conn: Endpoint, api: Any, operation: str, status: int, headers: Any, body: bytes, what: str):
+    """The endpoint's answer that is not what was asked for, judged and translated as every
+    botocore call's is (redirects, not S3, error XML, wrong keys)."""
+    shim = _Answer(headers, body)
+    if 300 <= status < 400 and status != 304:
+        raise _redirected(shim, status, {})
+    problem = _not_s3(shim, status, None)
+    if problem or status < 300:
+        raise NotS3Endpoint(problem or f"The endpoint answered {status} to {operation} ({what}) without what S3 "
+                            "sends: this URL is not an S3 endpoint (check the endpoint URL).", code=str(status))
+    model = api.meta.service_model.operation_model(operation)
+    parsed = create_parser("rest-xml").parse(
+        {"status_code": status, "headers": {k.lower(): v for k, v in headers.items()}, "body": body},
+        model.output_shape)
+    parsed.setdefault("ResponseMetadata", {})["HTTPStatusCode"] = status
+    if status == 404 and not body:
+        parsed.setdefault("Error", {}).setdefault("Code", "NoSuchKey")
+    error = translate(ClientError(parsed, operation), what=what)
+    if isinstance(error, AccessDenied) and error.bare and _keys_rejected(conn):
+        raise wrong_keys(error.code)
+    raise error
+
+
 def multipart_upload_part_stream(
     conn: Endpoint,
     bucket: str,
@@ -1536,87 +1615,47 @@ def multipart_upload_part_stream(
 
     # The first bytes before anything else: a browser slow to start holds no endpoint slot.
     chunk = take() if length else b""
-    deadline = _deadline_for(fast=False, timeout=timeout)
-    clock = _EndpointClock(deadline.seconds)
-    parts = urlsplit(url)
-    tls = _tls_context() if parts.scheme == "https" else None
-    port = parts.port or (443 if tls else 80)
-    guard = _guard_for(conn.endpoint_url)
-    probe = guard.admit()
-    if not guard.slots.acquire(timeout=max(0.0, min(settings.S3_ENDPOINT_QUEUE_SECONDS, clock.left()))):
-        if probe:
-            guard.release_probe()
-        raise EndpointBusy(f"The endpoint {guard.name} is slow: {guard.size} requests from this console already "
-                           f"wait for it{subject}. Try again in a moment.", code="Busy")
     wire: _PinnedHTTPConnection | None = None
-    timed_out = False
     try:
-        wire = _PinnedHTTPConnection(parts.hostname or "", port, addresses=_pinned_addresses(parts.hostname or "", port),
-                                     connect_timeout=max(0.01, min(settings.S3_CONNECT_TIMEOUT, clock.left())), tls=tls)
-        with clock.wait():
-            wire.connect()
-        wire.putrequest("PUT", f"{parts.path}?{parts.query}", skip_accept_encoding=True)
-        wire.putheader("Content-Length", str(length))
-        wire.putheader("User-Agent", "s3-console")
-        for name, value in sse.items():
-            wire.putheader(_SSE_C_HEADERS[name], value)
-        with clock.wait(wire.sock):
-            wire.endheaders()
-        try:
-            while chunk:
-                with clock.wait(wire.sock):
-                    wire.sock.sendall(chunk)
-                chunk = take() if received < length else b""
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the endpoint may have answered before it read the body (a refusal): read that
-        with clock.wait(wire.sock):
-            answer = wire.getresponse()
-            status = answer.status
-            body = answer.read(_ERROR_BODY_LIMIT)
-    except (BodyIncomplete, S3Error):
-        raise
-    except EndpointRefused as exc:
-        raise Refused(str(exc)) from exc
-    except TimeoutError as exc:  # socket.timeout is TimeoutError
-        timed_out = clock.waited >= min(1.0, clock.seconds / 2)
-        raise TimedOut(f"The endpoint did not answer in time{subject}: nothing came within {clock.seconds:g} s.",
-                       code="Timeout") from exc
-    except ssl.SSLError as exc:
-        raise Unavailable("TLS handshake with the endpoint failed (certificate or protocol error).") from exc
-    except (ConnectionRefusedError, socket.gaierror) as exc:
-        raise Unavailable("Could not connect to the endpoint (refused or unreachable).") from exc
-    except (OSError, http.client.HTTPException) as exc:
-        raise Unavailable(f"The connection to the endpoint broke while sending{subject}; try again.") from exc
+        with _raw_exchange(conn, url, timeout=timeout, subject=subject, doing="sending") as exchange:
+            clock = exchange.clock
+            wire = exchange.new_wire()
+            with clock.wait():
+                wire.connect()
+            wire.putrequest("PUT", exchange.target, skip_accept_encoding=True)
+            wire.putheader("Content-Length", str(length))
+            wire.putheader("User-Agent", "s3-console")
+            for name, value in sse.items():
+                wire.putheader(_SSE_C_HEADERS[name], value)
+            with clock.wait(wire.sock):
+                wire.endheaders()
+            try:
+                while chunk:
+                    with clock.wait(wire.sock):
+                        wire.sock.sendall(chunk)
+                    chunk = take() if received < length else b""
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the endpoint may have answered before it read the body (a refusal): read that
+            with clock.wait(wire.sock):
+                answer = wire.getresponse()
+                status = answer.status
+                body = answer.read(_ERROR_BODY_LIMIT)
     finally:
         if wire is not None:
             wire.close()
-        guard.slots.release()
-        guard.settle(probe=probe, timed_out=timed_out, waited=clock.waited)
     return _part_answer(conn, api, status, answer.headers, body, what)
 
 
 def _part_answer(conn: Endpoint, api: Any, status: int, headers: Any, body: bytes, what: str) -> str:
-    """The ETag of a 2xx; otherwise the endpoint's answer judged and translated as every
-    botocore call's is (redirects, not S3, error XML, wrong keys)."""
-    shim = _Answer(headers, body)
-    if 300 <= status < 400 and status != 304:
-        raise _redirected(shim, status, {})
+    """The ETag of a 2xx; otherwise the endpoint's answer judged and translated."""
     etag = str(headers.get("ETag", "") or "")
     if 200 <= status < 300 and etag:
         return etag
-    problem = _not_s3(shim, status, None)
-    if problem or status < 300:
-        raise NotS3Endpoint(problem or f"The endpoint answered {status} without an ETag to a part: this URL is not "
+    if 200 <= status < 300:
+        raise NotS3Endpoint(_not_s3(_Answer(headers, body), status, None)
+                            or f"The endpoint answered {status} without an ETag to a part: this URL is not "
                             "an S3 endpoint (check the endpoint URL).", code=str(status))
-    operation = api.meta.service_model.operation_model("UploadPart")
-    parsed = create_parser("rest-xml").parse(
-        {"status_code": status, "headers": {k.lower(): v for k, v in headers.items()}, "body": body},
-        operation.output_shape)
-    parsed.setdefault("ResponseMetadata", {})["HTTPStatusCode"] = status
-    error = translate(ClientError(parsed, "UploadPart"), what=what)
-    if isinstance(error, AccessDenied) and error.bare and _keys_rejected(conn):
-        raise wrong_keys(error.code)
-    raise error
+    _raise_answer(conn, api, "UploadPart", status, headers, body, what)
 
 
 # --- objects read in bulk: GET on a presigned URL over kept-alive pinned connections ---------------
@@ -1662,88 +1701,41 @@ def stream_object(conn: Endpoint, bucket: str, key: str, *, timeout: float | Non
                                          ExpiresIn=_STREAM_URL_SECONDS)
     except Exception as exc:  # noqa: BLE001
         raise translate(exc, what=what) from exc
-    deadline = _deadline_for(fast=False, timeout=timeout)
-    clock = _EndpointClock(deadline.seconds)
-    parts = urlsplit(url)
-    tls = _tls_context() if parts.scheme == "https" else None
-    port = parts.port or (443 if tls else 80)
-    guard = _guard_for(conn.endpoint_url)
-    probe = guard.admit()
-    if not guard.slots.acquire(timeout=max(0.0, min(settings.S3_ENDPOINT_QUEUE_SECONDS, clock.left()))):
-        if probe:
-            guard.release_probe()
-        raise EndpointBusy(f"The endpoint {guard.name} is slow: {guard.size} requests from this console already "
-                           f"wait for it ({what}). Try again in a moment.", code="Busy")
     wire: _PinnedHTTPConnection | None = None
-    timed_out = False
     answer = None
     try:
-        for attempt in (1, 2):  # a kept-alive connection the endpoint closed meanwhile: once more, anew
-            connect_timeout = max(0.01, min(settings.S3_CONNECT_TIMEOUT, clock.left()))
-            host = parts.hostname or ""
-            wire = (_wire_take(host, port, tls, connect_timeout) if attempt == 1 else
-                    _PinnedHTTPConnection(host, port, addresses=_pinned_addresses(host, port),
-                                          connect_timeout=connect_timeout, tls=tls))
-            reused = wire.sock is not None
-            try:
-                if not reused:
-                    with clock.wait():
-                        wire.connect()
-                wire.putrequest("GET", f"{parts.path}?{parts.query}", skip_accept_encoding=True)
-                wire.putheader("User-Agent", "s3-console")
-                sock = wire.sock
-                with clock.wait(sock):
-                    wire.endheaders()
-                    answer = wire.getresponse()
-                break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+        with _raw_exchange(conn, url, timeout=timeout, subject=f" ({what})", doing="reading") as exchange:
+            clock, tls = exchange.clock, exchange.tls
+            for attempt in (1, 2):  # a kept-alive connection the endpoint closed meanwhile: once more, anew
+                connect_timeout = max(0.01, min(settings.S3_CONNECT_TIMEOUT, clock.left()))
+                wire = (_wire_take(exchange.host, exchange.port, tls, connect_timeout) if attempt == 1
+                        else exchange.new_wire())
+                reused = wire.sock is not None
+                try:
+                    if not reused:
+                        with clock.wait():
+                            wire.connect()
+                    wire.putrequest("GET", exchange.target, skip_accept_encoding=True)
+                    wire.putheader("User-Agent", "s3-console")
+                    sock = wire.sock
+                    with clock.wait(sock):
+                        wire.endheaders()
+                        answer = wire.getresponse()
+                    break
+                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                    wire.close()
+                    if not reused or attempt == 2:
+                        raise
+            chunk_seconds = clock.seconds
+            if answer.status != 200:
+                body = answer.read(_ERROR_BODY_LIMIT)
                 wire.close()
-                if not reused or attempt == 2:
-                    raise
-        status = answer.status
-        if status != 200:
-            body = answer.read(_ERROR_BODY_LIMIT)
+                _raise_answer(conn, api, "GetObject", answer.status, answer.headers, body, what)
+    except BaseException:
+        if wire is not None:
             wire.close()
-            shim = _Answer(answer.headers, body)
-            if 300 <= status < 400 and status != 304:
-                raise _redirected(shim, status, {})
-            problem = _not_s3(shim, status, None)
-            if problem or status < 300:
-                raise NotS3Endpoint(problem or f"The endpoint answered {status} to a GET of {what}.", code=str(status))
-            operation = api.meta.service_model.operation_model("GetObject")
-            parsed = create_parser("rest-xml").parse(
-                {"status_code": status, "headers": {k.lower(): v for k, v in answer.headers.items()}, "body": body},
-                operation.output_shape)
-            parsed.setdefault("ResponseMetadata", {})["HTTPStatusCode"] = status
-            if status == 404 and not body:
-                parsed.setdefault("Error", {}).setdefault("Code", "NoSuchKey")
-            error = translate(ClientError(parsed, "GetObject"), what=what)
-            if isinstance(error, AccessDenied) and error.bare and _keys_rejected(conn):
-                raise wrong_keys(error.code)
-            raise error
-    except S3Error:
         raise
-    except EndpointRefused as exc:
-        raise Refused(str(exc)) from exc
-    except TimeoutError as exc:
-        timed_out = clock.waited >= min(1.0, clock.seconds / 2)
-        if wire is not None:
-            wire.close()
-        raise TimedOut(f"The endpoint did not answer in time ({what}): nothing came within {clock.seconds:g} s.",
-                       code="Timeout") from exc
-    except ssl.SSLError as exc:
-        raise Unavailable("TLS handshake with the endpoint failed (certificate or protocol error).") from exc
-    except (ConnectionRefusedError, socket.gaierror) as exc:
-        raise Unavailable("Could not connect to the endpoint (refused or unreachable).") from exc
-    except (OSError, http.client.HTTPException) as exc:
-        if wire is not None:
-            wire.close()
-        raise Unavailable(f"The connection to the endpoint broke while reading {what}; try again.") from exc
-    finally:
-        guard.slots.release()
-        guard.settle(probe=probe, timed_out=timed_out, waited=clock.waited)
     size = int(answer.headers.get("Content-Length") or 0)
-    chunk_seconds = deadline.seconds
 
     def chunks() -> Iterator[bytes]:
         done = False
