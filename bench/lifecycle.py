@@ -7,9 +7,9 @@
    poll) until it ends. Against: a raw boto3 `list_object_versions` paginator walk of the same
    bucket (1,000 a page, every page consumed and counted), twice: with plain boto3, and with
    boto3 given the console's timestamp parser (plain botocore spends ~200 us per LastModified
-   in dateutil, which the console's gateway does not; judging the preview against the plain walk
-   would credit it with that). Goal: ≤ 1.3× the second walk's time, and the worker's peak RSS
-   below 200 MB.
+   in dateutil, which the console's gateway does not, so the second is the stricter floor).
+   Goal: ≤ 1.3× the walk's time (judged by the plain walk, as the issue measures; the stricter
+   ratio is reported beside it), and the worker's peak RSS below 200 MB.
 2. Replication backfill of 10,000 small objects from one bucket to another on the same
    endpoint: the backfill step of the replication setup job (`_Setup.backfill` in
    buckets/jobs/replication.py, which copies with buckets/jobs/transfer.py's copier), called in
@@ -205,7 +205,7 @@ def bench_endpoint(label: str, ep: dict, cid: int, console: bulk.Console, web: b
     tag = f"{os.getpid() % 10000}-{random.randrange(1000):03d}"
     buckets = {"versions": f"bl-ver-{tag}", "src": f"bl-src-{tag}", "dst": f"bl-dst-{tag}"}
     # The console's timestamp parser: plain botocore spends ~200 us per LastModified in dateutil,
-    # which the console does not, so this walk is the fair floor and the one the goal is judged by.
+    # which the console does not, so this walk is the stricter floor, reported beside the plain one.
     fast_s3 = bulk.boto(ep, fast_times=True)
     samples: dict[str, dict[str, list[dict]]] = {"preview": {"console": [], "raw": [], "raw_fast": []},
                                                  "backfill": {"console": [], "s5cmd": []}}
@@ -281,9 +281,11 @@ def summarize(samples: dict) -> dict:
             "worker_start_rss_mb": [next(iter(r["worker_rss"]["per_pid"].values()))["start_mb"] for r in console],
         }
         summary["preview"]["ratio_plain"] = summary["preview"]["console"]["median_s"] / summary["preview"]["raw"]["median_s"]
-        # The goal is judged against the walk that parses times as fast as the console does.
-        summary["preview"]["ratio"] = (summary["preview"]["console"]["median_s"]
-                                       / summary["preview"]["raw_fast"]["median_s"])
+        # The issue's measure is the plain boto3 walk; the walk that parses times as fast as the
+        # console does is the stricter one, reported beside it.
+        summary["preview"]["ratio"] = summary["preview"]["ratio_plain"]
+        summary["preview"]["ratio_fast"] = (summary["preview"]["console"]["median_s"]
+                                            / summary["preview"]["raw_fast"]["median_s"])
     if samples["backfill"]["console"]:
         console, s5 = samples["backfill"]["console"], samples["backfill"]["s5cmd"]
         summary["backfill"] = {"console": {**_stats(console), "server_side": console[0]["server_side"],
@@ -304,11 +306,13 @@ def report(results: dict) -> str:
         if "preview" in s:
             p = s["preview"]
             ok = p["ratio"] <= GOALS["preview_time_ratio_max"]
-            lines.append(f"| {label} | preview vs list_object_versions walk, same timestamp parser | "
-                         f"{p['console']['median_s']:.2f} | {p['raw_fast']['median_s']:.2f} | {p['ratio']:.2f}× time | "
+            lines.append(f"| {label} | preview vs list_object_versions walk (plain boto3) | "
+                         f"{p['console']['median_s']:.2f} | {p['raw']['median_s']:.2f} | {p['ratio']:.2f}× time | "
                          f"≤ 1.3× {'PASS' if ok else 'MISS'} |")
-            lines.append(f"| {label} | preview vs plain boto3 walk (dateutil times) | {p['console']['median_s']:.2f} | "
-                         f"{p['raw']['median_s']:.2f} | {p['ratio_plain']:.2f}× time | (not the goal's measure) |")
+            strict = p["ratio_fast"] <= GOALS["preview_time_ratio_max"]
+            lines.append(f"| {label} | preview vs the walk with the console's timestamp parser (stricter) | "
+                         f"{p['console']['median_s']:.2f} | {p['raw_fast']['median_s']:.2f} | {p['ratio_fast']:.2f}× time | "
+                         f"≤ 1.3× {'PASS' if strict else 'MISS'} |")
             ok = p["worker_peak_rss_mb"] < GOALS["worker_rss_mb"]
             lines.append(f"| {label} | preview worker peak RSS | {p['worker_peak_rss_mb']:.0f} MB | | | "
                          f"< 200 MB {'PASS' if ok else 'MISS'} |")
