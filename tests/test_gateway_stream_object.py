@@ -102,3 +102,51 @@ def test_an_address_no_longer_allowed_is_refused_at_connect_time(connection, buc
     settings.CONSOLE_ENDPOINT_ALLOWLIST = []
     with pytest.raises(gateway.Refused, match="loopback"):
         gateway.stream_object(connection, bucket, "k")
+
+
+# --- CopyObject, sent the same way -------------------------------------------------------------
+
+
+def test_a_copy_carries_metadata_and_tags_and_answers_the_etag(connection, bucket):
+    gateway.put_object(connection, bucket, "src", b"hello", content_type="text/csv", metadata={"m": "1"},
+                       extra={"Tagging": "t=1"})
+    etag = gateway.copy_object(connection, bucket, "dst", source_bucket=bucket, source_key="src")
+    copied = gateway.head_object(connection, bucket, "dst")
+    assert etag and copied.etag == etag and (copied.content_type, copied.metadata) == ("text/csv", {"m": "1"})
+    assert gateway.object_tag_map(connection, bucket, "dst") == {"t": "1"}
+
+
+def test_a_copy_of_a_key_that_needs_quoting_arrives_under_its_name(connection, bucket):
+    key = "dir/é 名 +&?#%.txt"
+    gateway.put_object(connection, bucket, key, b"x")
+    gateway.copy_object(connection, bucket, "copy/" + key, source_bucket=bucket, source_key=key)
+    assert b"".join(gateway.open_object(connection, bucket, "copy/" + key).body) == b"x"
+
+
+def test_a_copy_of_a_missing_source_is_not_found(connection, bucket):
+    with pytest.raises(gateway.NotFound):
+        gateway.copy_object(connection, bucket, "dst", source_bucket=bucket, source_key="no-such-key")
+
+
+def test_an_error_inside_a_200_answer_is_an_error(odd_connection):
+    answer(200, b'<?xml version="1.0"?><Error><Code>InternalError</Code><Message>copy broke</Message></Error>',
+           Content_Type="application/xml")
+    with pytest.raises(gateway.S3Error, match="InternalError"):
+        gateway.copy_object(odd_connection, "b", "k", source_bucket="b", source_key="s")
+
+
+def test_a_copy_redirect_is_reported_and_never_followed(odd_connection):
+    answer(307, Location="http://169.254.169.254/")
+    with pytest.raises(gateway.Redirected):
+        gateway.copy_object(odd_connection, "b", "k", source_bucket="b", source_key="s")
+    assert Misbehaving.hits == 1
+
+
+@pytest.mark.rgw
+def test_on_rgw_a_copy_keeps_headers_and_tags(rgw_connection, rgw_bucket):
+    gateway.put_object(rgw_connection, rgw_bucket, "src", b"hello", content_type="text/csv", metadata={"m": "1"},
+                       extra={"Tagging": "t=1"})
+    gateway.copy_object(rgw_connection, rgw_bucket, "dst", source_bucket=rgw_bucket, source_key="src",
+                        storage_class="STANDARD_IA")
+    copied = gateway.head_object(rgw_connection, rgw_bucket, "dst")
+    assert (copied.content_type, copied.metadata, copied.storage_class) == ("text/csv", {"m": "1"}, "STANDARD_IA")
