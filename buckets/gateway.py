@@ -1692,6 +1692,39 @@ def _wire_give_back(wire: _PinnedHTTPConnection, tls: bool) -> None:
     wire.close()
 
 
+def _send_kept_alive(exchange: _Exchange, method: str, headers: dict[str, str]) -> tuple[
+        _PinnedHTTPConnection, socket.socket, http.client.HTTPResponse]:
+    """Send a bodiless request on an idle kept-alive connection (or a new one) and read the
+    answer's head; a kept-alive connection the endpoint closed meanwhile is tried once more, anew.
+    The caller closes the connection, or gives it back once the body was read."""
+    clock = exchange.clock
+    for attempt in (1, 2):
+        connect_timeout = max(0.01, min(settings.S3_CONNECT_TIMEOUT, clock.left()))
+        wire = (_wire_take(exchange.host, exchange.port, exchange.tls, connect_timeout) if attempt == 1
+                else exchange.new_wire())
+        reused = wire.sock is not None
+        try:
+            if not reused:
+                with clock.wait():
+                    wire.connect()
+            wire.putrequest(method, exchange.target, skip_accept_encoding=True)
+            wire.putheader("User-Agent", "s3-console")
+            for name, value in headers.items():
+                wire.putheader(name, value)
+            sock = wire.sock
+            with clock.wait(sock):
+                wire.endheaders()
+                return wire, sock, wire.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            wire.close()
+            if not reused or attempt == 2:
+                raise
+        except BaseException:
+            wire.close()
+            raise
+    raise AssertionError("unreachable")
+
+
 def stream_object(conn: Endpoint, bucket: str, key: str, *, timeout: float | None = None) -> Download:
     """GetObject of the current version as a stream of 256 KiB chunks, for reading many objects
     (the zip). Same errors as `open_object`; `timeout` (else the scope's deadline) bounds the
@@ -1705,31 +1738,10 @@ def stream_object(conn: Endpoint, bucket: str, key: str, *, timeout: float | Non
     except Exception as exc:  # noqa: BLE001
         raise translate(exc, what=what) from exc
     wire: _PinnedHTTPConnection | None = None
-    answer = None
     try:
         with _raw_exchange(conn, url, timeout=timeout, subject=f" ({what})", doing="reading") as exchange:
-            clock, tls = exchange.clock, exchange.tls
-            for attempt in (1, 2):  # a kept-alive connection the endpoint closed meanwhile: once more, anew
-                connect_timeout = max(0.01, min(settings.S3_CONNECT_TIMEOUT, clock.left()))
-                wire = (_wire_take(exchange.host, exchange.port, tls, connect_timeout) if attempt == 1
-                        else exchange.new_wire())
-                reused = wire.sock is not None
-                try:
-                    if not reused:
-                        with clock.wait():
-                            wire.connect()
-                    wire.putrequest("GET", exchange.target, skip_accept_encoding=True)
-                    wire.putheader("User-Agent", "s3-console")
-                    sock = wire.sock
-                    with clock.wait(sock):
-                        wire.endheaders()
-                        answer = wire.getresponse()
-                    break
-                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                    wire.close()
-                    if not reused or attempt == 2:
-                        raise
-            chunk_seconds = clock.seconds
+            tls, chunk_seconds = exchange.tls, exchange.clock.seconds
+            wire, sock, answer = _send_kept_alive(exchange, "GET", {})
             if answer.status != 200:
                 body = answer.read(_ERROR_BODY_LIMIT)
                 wire.close()
@@ -2029,30 +2041,10 @@ def _copy_raw(conn: Endpoint, api: Any, url: str, headers: dict[str, str], what:
     wire: _PinnedHTTPConnection | None = None
     try:
         with _raw_exchange(conn, url, timeout=None, subject=f" ({what})", doing="copying") as exchange:
-            clock, tls = exchange.clock, exchange.tls
-            for attempt in (1, 2):  # a kept-alive connection the endpoint closed meanwhile: once more, anew
-                connect_timeout = max(0.01, min(settings.S3_CONNECT_TIMEOUT, clock.left()))
-                wire = (_wire_take(exchange.host, exchange.port, tls, connect_timeout) if attempt == 1
-                        else exchange.new_wire())
-                reused = wire.sock is not None
-                try:
-                    if not reused:
-                        with clock.wait():
-                            wire.connect()
-                    wire.putrequest("PUT", exchange.target, skip_accept_encoding=True)
-                    wire.putheader("Content-Length", "0")
-                    wire.putheader("User-Agent", "s3-console")
-                    for name, value in headers.items():
-                        wire.putheader(name, value)
-                    with clock.wait(wire.sock):
-                        wire.endheaders()
-                        answer = wire.getresponse()
-                        status, body = answer.status, answer.read(_ERROR_BODY_LIMIT)
-                    break
-                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                    wire.close()
-                    if not reused or attempt == 2:
-                        raise
+            tls = exchange.tls
+            wire, sock, answer = _send_kept_alive(exchange, "PUT", {"Content-Length": "0", **headers})
+            with exchange.clock.wait(sock):
+                status, body = answer.status, answer.read(_ERROR_BODY_LIMIT)
     except BaseException:
         if wire is not None:
             wire.close()
