@@ -4,8 +4,8 @@ A bulk job covers the keys the user selected and prefixes ("folders"). It walks 
 fixed order (target 0 is the selected keys, 1..n the prefixes) and checkpoints
 `"<target>\\n<last key done>"`, so a new run skips what is done and goes on after it.
 
-Work inside a page runs in a small thread pool (S3 calls wait on the network, not on the
-CPU), but the checkpoint only moves once everything up to it is finished.
+Work runs in a thread pool (S3 calls wait on the network, not on the CPU), pages overlapping
+(`pipelined`), but the checkpoint only moves once everything up to it is finished.
 """
 
 from __future__ import annotations
@@ -183,11 +183,15 @@ def prefetch[T](pages: Iterator[T], depth: int = 2) -> Iterator[T]:
         thread.join(timeout=5)
 
 
+def job_width() -> int:
+    """Threads per job: as many as the gateway lets calls reach one endpoint at once (at least
+    PARALLEL); a worker (CONSOLE_S3_WORKER_ENDPOINT_CONCURRENCY) runs its jobs wider."""
+    return max(PARALLEL, gateway.endpoint_slots())
+
+
 def in_parallel[T, R](items: Iterable[T], work: Callable[[T], R], *, width: int = 0) -> list[R]:
-    """`work` over `items` on a few threads; results in the order of `items`. By default as
-    many threads as the gateway lets calls reach one endpoint at once (at least PARALLEL): a
-    worker (CONSOLE_S3_WORKER_ENDPOINT_CONCURRENCY) runs its jobs wider."""
-    width = width or max(PARALLEL, gateway.endpoint_slots())
+    """`work` over `items` on a few threads (by default `job_width()`); results in the order of `items`."""
+    width = width or job_width()
     items = list(items)
     if len(items) <= 1:
         return [work(i) for i in items]
@@ -221,14 +225,21 @@ def pipelined[P, T, R](pages: Iterable[tuple[P, list[T]]], work: Callable[[T], R
 
     with ThreadPoolExecutor(max_workers=width, thread_name_prefix="bulk") as pool:
         pending: deque[tuple[P, list]] = deque()
-        for pos, items in pages:
-            pending.append((pos, [pool.submit(contextvars.copy_context().run, one, i) for i in items]))
-            while len(pending) >= depth:
+        try:
+            for pos, items in pages:
+                pending.append((pos, [pool.submit(contextvars.copy_context().run, one, i) for i in items]))
+                while len(pending) >= depth:
+                    done_pos, futures = pending.popleft()
+                    yield done_pos, [f.result() for f in futures]
+            while pending:
                 done_pos, futures = pending.popleft()
                 yield done_pos, [f.result() for f in futures]
-        while pending:
-            done_pos, futures = pending.popleft()
-            yield done_pos, [f.result() for f in futures]
+        finally:
+            # Cancelled, failed or stopped early: what has not started yet never does (the
+            # pool would otherwise run up to `depth` pages of it before the job could end).
+            for _, futures in pending:
+                for f in futures:
+                    f.cancel()
 
 
 def patient_job[**P, R](run: Callable[P, R]) -> Callable[P, R]:

@@ -216,7 +216,7 @@ class _Setup:
         copied = int(self.result.get("copied", 0))
         failed = int(self.result.get("failed_count", 0))
         prefix = self.p.get("prefix", "") if self.p.get("filter_kind") == FilterKind.PREFIX else ""
-        after, token = self.run.job.checkpoint, ""
+        after = self.run.job.checkpoint
 
         # The listing already says what a plain CopyObject needs (size, class). Server-side on one
         # endpoint, an object that needs no part-wise copy and no look at its encryption goes in
@@ -236,24 +236,31 @@ class _Setup:
                 return "failed", 0, str(exc)
             return "copied", item.size, ""
 
-        while True:
-            self.run.check()
-            page = gateway.list_page(self.src.connection, self.src.bucket, prefix=prefix, token=token,
-                                     page_size=bulk.PAGE, delimiter="", start_after=after if not token else "")
-            keys = [o.key for o in page.objects]
-            for key, (status, _size, reason) in zip(keys, bulk.in_parallel(page.objects, one), strict=True):
+        def pages():
+            token = ""
+            while True:
+                self.run.check()
+                page = bulk.persist(gateway.list_page, self.src.connection, self.src.bucket, prefix=prefix,
+                                    token=token, page_size=bulk.PAGE, delimiter="",
+                                    start_after=after if not token else "")
+                if page.objects:
+                    yield [o.key for o in page.objects], page.objects
+                if not page.next_token:
+                    return
+                token = page.next_token
+
+        # The listing runs a page ahead and pages overlap, as in a bulk copy; the checkpoint
+        # moves once a page is done.
+        for keys, answers in bulk.pipelined(bulk.prefetch(pages()), one, width=bulk.job_width()):
+            for key, (status, _size, reason) in zip(keys, answers, strict=True):
                 if status == "copied":
                     copied += 1
                 elif status == "failed":
                     failed += 1
                     bulk.fail_once(self.run, key, reason)
-            if keys:
-                self.result.update(copied=copied, failed_count=failed)
-                self.run.checkpoint(keys[-1], items_done=copied, result=dict(self.result),
-                                    message=f"Copied {copied:,} existing object(s)")
-            if not page.next_token:
-                break
-            token = page.next_token
+            self.result.update(copied=copied, failed_count=failed)
+            self.run.checkpoint(keys[-1], items_done=copied, result=dict(self.result),
+                                message=f"Copied {copied:,} existing object(s)")
         self.note(f"Copied {copied:,} existing object(s)", copied=copied, failed_count=failed, backfilled=True)
 
     def probe(self) -> float | None:

@@ -263,9 +263,13 @@ def transfer_run(run: JobRun) -> None:
                                     daemon=True, name=f"job-{job.pk}-count")
         counting.start()
     verb = "Moved" if work.move else "Copied"
-    for pos, objects in bulk.prefetch(bulk.walk_objects(run, job.connection, job.bucket, job.params, job.checkpoint)):
-        for key, (status, size, reason) in zip([o.key for o in objects],
-                                                bulk.in_parallel(objects, work.one), strict=True):
+    pages = (((pos, [o.key for o in objects]), objects) for pos, objects in
+             bulk.prefetch(bulk.walk_objects(run, job.connection, job.bucket, job.params, job.checkpoint)))
+    # Pages overlap (a barrier per page left the pool half idle at each page's end), except
+    # where the first object that exists stops the job: then nothing runs beyond its page.
+    depth = 1 if work.conflict == Conflict.STOP else 3
+    for (pos, keys), answers in bulk.pipelined(pages, work.one, width=bulk.job_width(), depth=depth):
+        for key, (status, size, reason) in zip(keys, answers, strict=True):
             if status == "failed":
                 counts["failed_count"] += 1
                 bulk.fail_once(run, key, reason)
@@ -282,7 +286,9 @@ def transfer_run(run: JobRun) -> None:
     message = f"{verb} {bulk.plural(counts['copied'], 'object')}"
     if counts["skipped"]:
         message += f", skipped {counts['skipped']} that existed"
-    run.progress(result=dict(counts), message=message, items_total=sum(counts.values()))
+    # Totals the count finished after the last checkpoint arrive here.
+    run.progress(result=dict(counts), message=message, items_total=sum(counts.values()),
+                 **{f: totals.pop(f) for f in ("bytes_total",) if f in totals})
     if counts["failed_count"]:
         raise gateway.Invalid(f"{bulk.plural(counts['failed_count'], 'object')} could not be "
                               f"{verb.lower()}; the job lists them with the reason.")
