@@ -1272,7 +1272,10 @@ def put_object(
 
 
 def delete_objects(conn: Endpoint, bucket: str, keys: list[str]) -> tuple[list[str], dict[str, str]]:
-    """Delete up to any number of keys in batches of 1000; returns (deleted, {key: error})."""
+    """Delete up to any number of keys in batches of 1000; returns (deleted, {key: error}).
+
+    Quiet mode: the endpoint answers only the keys it could not delete, so a page of 1,000
+    keys is not also 1,000 <Deleted> entries to build, send and parse (what s5cmd asks too)."""
     deleted: list[str] = []
     errors: dict[str, str] = {}
     for start in range(0, len(keys), 1000):
@@ -1281,12 +1284,12 @@ def delete_objects(conn: Endpoint, bucket: str, keys: list[str]) -> tuple[list[s
             conn,
             "delete_objects",
             Bucket=bucket,
-            Delete={"Objects": [{"Key": k} for k in batch], "Quiet": False},
+            Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True},
             what=bucket,
         )
-        deleted += [d["Key"] for d in response.get("Deleted", [])]
-        for err in response.get("Errors", []):
-            errors[err.get("Key", "")] = err.get("Message") or err.get("Code", "error")
+        failed = {err.get("Key", ""): err.get("Message") or err.get("Code", "error") for err in response.get("Errors", [])}
+        errors.update(failed)
+        deleted += [k for k in batch if k not in failed]
     return deleted, errors
 
 
@@ -2047,12 +2050,11 @@ def delete_versions(conn: Endpoint, bucket: str, items: list[tuple[str, str]], *
     errors: dict[tuple[str, str], str] = {}
     for start in range(0, len(items), 1000):
         batch = items[start : start + 1000]
-        params: dict[str, Any] = {"Bucket": bucket, "Delete": {
-            "Objects": [{"Key": k, "VersionId": v} for k, v in batch], "Quiet": False}}
+        params: dict[str, Any] = {"Bucket": bucket, "Delete": {  # Quiet: only failures come back
+            "Objects": [{"Key": k, "VersionId": v} for k, v in batch], "Quiet": True}}
         if bypass_governance:
             params["BypassGovernanceRetention"] = True
         r = call(conn, "delete_objects", what=bucket, **params)
-        deleted += [(d["Key"], d.get("VersionId") or "null") for d in r.get("Deleted", [])]
         for err in r.get("Errors", []):
             code, message = err.get("Code", ""), err.get("Message", "")
             if code == "AccessDenied":
@@ -2060,6 +2062,7 @@ def delete_versions(conn: Endpoint, bucket: str, items: list[tuple[str, str]], *
                            + ("" if bypass_governance else "; an admin may bypass governance retention")
                            + f": {message or code}")
             errors[(err.get("Key", ""), err.get("VersionId") or "null")] = message or code or "error"
+        deleted += [(k, v or "null") for k, v in batch if (k, v or "null") not in errors]
     return deleted, errors
 
 
