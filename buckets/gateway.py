@@ -1523,7 +1523,7 @@ class _UrlShape:
     path_before_key: str  # "/bucket/" (path style) or "/" (virtual host)
     scope_tail: str  # "<region>/s3/aws4_request"
     access_key: str
-    secret_key: str
+    secret_key: str = field(repr=False)  # never in a log line or a traceback's locals
 
 
 _url_shapes: weakref.WeakKeyDictionary[Any, dict[tuple, _UrlShape | None]] = weakref.WeakKeyDictionary()

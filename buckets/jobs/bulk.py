@@ -96,17 +96,22 @@ def walk_objects(run: JobRun, conn, bucket: str, params: dict[str, Any],
     for index, prefix in enumerate(prefixes, 1):
         if index < pos.target:
             continue
-        after = pos.after if index == pos.target else ""
-        token = ""
-        while True:
-            run.check()
-            page = persist(gateway.list_page, conn, bucket, prefix=prefix, token=token, page_size=PAGE, delimiter="",
-                           start_after=after if not token else "")
-            if page.objects:
-                yield Position(index, page.objects[-1].key), page.objects
-            if not page.next_token:
-                break
-            token = page.next_token
+        for objects in walk_prefix(run, conn, bucket, prefix, after=pos.after if index == pos.target else ""):
+            yield Position(index, objects[-1].key), objects
+
+
+def walk_prefix(run: JobRun, conn, bucket: str, prefix: str, *, after: str = "") -> Iterator[list[gateway.ObjectSummary]]:
+    """The non-empty pages of the current objects under `prefix` whose keys come after `after`."""
+    token = ""
+    while True:
+        run.check()
+        page = persist(gateway.list_page, conn, bucket, prefix=prefix, token=token, page_size=PAGE, delimiter="",
+                       start_after=after if not token else "")
+        if page.objects:
+            yield page.objects
+        if not page.next_token:
+            return
+        token = page.next_token
 
 
 def walk_versions(run: JobRun, conn, bucket: str, params: dict[str, Any],
@@ -225,18 +230,23 @@ def pipelined[P, T, R](pages: Iterable[tuple[P, list[T]]], work: Callable[[T], R
 
     with ThreadPoolExecutor(max_workers=width, thread_name_prefix="bulk") as pool:
         pending: deque[tuple[P, list]] = deque()
+        def done() -> tuple[P, list[R]]:
+            done_pos, futures = pending[0]
+            results = [f.result() for f in futures]
+            pending.popleft()
+            return done_pos, results
+
         try:
             for pos, items in pages:
                 pending.append((pos, [pool.submit(contextvars.copy_context().run, one, i) for i in items]))
                 while len(pending) >= depth:
-                    done_pos, futures = pending.popleft()
-                    yield done_pos, [f.result() for f in futures]
+                    yield done()
             while pending:
-                done_pos, futures = pending.popleft()
-                yield done_pos, [f.result() for f in futures]
+                yield done()
         finally:
-            # Cancelled, failed or stopped early: what has not started yet never does (the
-            # pool would otherwise run up to `depth` pages of it before the job could end).
+            # Cancelled, failed or stopped early (an item raised, as "stop at the first object
+            # that exists" does): what has not started yet never does, in the page that raised
+            # too; the pool would otherwise run all of it before the job could end.
             for _, futures in pending:
                 for f in futures:
                     f.cancel()

@@ -236,22 +236,11 @@ class _Setup:
                 return "failed", 0, str(exc)
             return "copied", item.size, ""
 
-        def pages():
-            token = ""
-            while True:
-                self.run.check()
-                page = bulk.persist(gateway.list_page, self.src.connection, self.src.bucket, prefix=prefix,
-                                    token=token, page_size=bulk.PAGE, delimiter="",
-                                    start_after=after if not token else "")
-                if page.objects:
-                    yield [o.key for o in page.objects], page.objects
-                if not page.next_token:
-                    return
-                token = page.next_token
-
         # The listing runs a page ahead and pages overlap, as in a bulk copy; the checkpoint
         # moves once a page is done.
-        for keys, answers in bulk.pipelined(bulk.prefetch(pages()), one, width=bulk.job_width()):
+        pages = (([o.key for o in objects], objects) for objects in bulk.prefetch(
+            bulk.walk_prefix(self.run, self.src.connection, self.src.bucket, prefix, after=after)))
+        for keys, answers in bulk.pipelined(pages, one, width=bulk.job_width()):
             for key, (status, _size, reason) in zip(keys, answers, strict=True):
                 if status == "copied":
                     copied += 1
