@@ -285,6 +285,10 @@ CONSTRAINT_DEFAULTS: dict[str, object] = {
     "website_redirects": "console",
     "website_cdn": True,
     "list_objects_v1": True,
+    # Uploads ask for a SHA-256 per part (S3's additional checksums) and send them where the
+    # endpoint's CreateMultipartUpload answer says it keeps them; False: never asked, because
+    # the provider's document does not name them and how it would treat them is not known.
+    "part_checksums": True,
     # How the endpoint applies lifecycle rules where it differs from AWS's documentation
     # (buckets/lifecycle.py predicts with these; the preview warns where a filter is ignored).
     # lifecycle_size_filters: the endpoint applies ObjectSizeGreaterThan/LessThan as written
@@ -405,7 +409,9 @@ _IONOS_ROWS: dict[str, tuple[_Cell, _Cell]] = {
 }
 
 # "Server-side encryption is used by default in the web interface" (IONOS_SOURCE).
-_IONOS_SSE = {"sse_modes": ("SSE-S3",), "sse_c": "api_only", "sse_default": "SSE-S3"}
+_IONOS_SSE = {"sse_modes": ("SSE-S3",), "sse_c": "api_only", "sse_default": "SSE-S3",
+              # The document does not name S3's additional checksums: the console sends none.
+              "part_checksums": False}
 
 # The document's replication row, word for word (quoted beside every refusal).
 _IONOS_REPLICATION_CONTRACT = (
@@ -538,6 +544,8 @@ DIGITALOCEAN = Provider(
         "standard": {
             "canned_acls": ("private", "public-read"),
             "acl_grants": False,
+            # The table does not name S3's additional checksums: the console sends none.
+            "part_checksums": False,
             "cross_region_copy": False,
             "upload_part_copy_cross_region": False,
             "lifecycle_tag_filters": False,

@@ -1347,10 +1347,35 @@ def browser_safe_link(url: str, key: str, *, path_style: bool) -> str:
 def multipart_create(
     conn: Endpoint, bucket: str, key: str, *, content_type: str = "", extra: dict[str, Any] | None = None
 ) -> str:
+    return multipart_start(conn, bucket, key, content_type=content_type, extra=extra).upload_id
+
+
+@dataclass(frozen=True)
+class MultipartStarted:
+    upload_id: str
+    checksum: str  # PART_CHECKSUM when the endpoint said it keeps one per part, else ""
+
+
+# The one part checksum the console asks for: SHA-256, which a browser computes natively
+# (crypto.subtle) so a part is checked against what the user's own machine read from disk.
+PART_CHECKSUM = "SHA256"
+# What an endpoint answers when a part's bytes do not match the checksum they came with.
+DAMAGED_CODES = {"BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch"}
+
+
+def multipart_start(conn: Endpoint, bucket: str, key: str, *, content_type: str = "",
+                    extra: dict[str, Any] | None = None, checksum: bool = False) -> MultipartStarted:
+    """CreateMultipartUpload; with `checksum`, asking for a SHA-256 per part. Only an endpoint
+    that answers with the algorithm keeps checksums: one that does not know the header
+    (Ceph RGW 16.2) ignores it and makes a plain upload, and the parts then go without."""
     params: dict[str, Any] = {"Bucket": bucket, "Key": key, **(extra or {})}
     if content_type:
         params["ContentType"] = content_type
-    return call(conn, "create_multipart_upload", what=key, **params)["UploadId"]
+    if checksum:
+        params["ChecksumAlgorithm"] = PART_CHECKSUM
+    answer = call(conn, "create_multipart_upload", what=key, **params)
+    kept = PART_CHECKSUM if checksum and str(answer.get("ChecksumAlgorithm", "")).upper() == PART_CHECKSUM else ""
+    return MultipartStarted(answer["UploadId"], kept)
 
 
 def multipart_upload_part(
@@ -1699,18 +1724,23 @@ def multipart_upload_part_stream(
     *,
     extra: dict[str, Any] | None = None,
     timeout: float | None = None,
+    sha256: str = "",
 ) -> str:
     """Send `length` bytes from `read(n)` as part `number` while they arrive; its ETag.
 
     `timeout` (else the scope's deadline) bounds the time spent waiting for the endpoint, not
     the time `read` takes. One attempt: the bytes are gone once sent, so the caller's client
     retries the part. A `read` that runs dry or fails raises BodyIncomplete, and the endpoint
-    then sees a short body and stores nothing. `extra`: SSE-C parameters only.
+    then sees a short body and stores nothing. `extra`: SSE-C parameters only. `sha256`: the
+    part's SHA-256 (base64) as the browser computed it, signed into the URL and sent as
+    x-amz-checksum-sha256, so the endpoint refuses bytes that changed on the way.
     """
     what = f"{key} part {number}"
     subject = f" ({what})"
     sse = _sse_c_params(extra)
     params = {"Bucket": bucket, "Key": key, "UploadId": upload_id, "PartNumber": number, **sse}
+    if sha256:
+        params["ChecksumSHA256"] = sha256
     api = client(conn)
     try:
         url = api.generate_presigned_url("upload_part", Params=params, ExpiresIn=_STREAM_URL_SECONDS)
@@ -1744,6 +1774,8 @@ def multipart_upload_part_stream(
             wire.putheader("User-Agent", "s3-console")
             for name, value in sse.items():
                 wire.putheader(_SSE_C_HEADERS[name], value)
+            if sha256:
+                wire.putheader("x-amz-checksum-sha256", sha256)
             with clock.wait(wire.sock):
                 wire.endheaders()
             try:
@@ -1892,6 +1924,7 @@ def stream_object(conn: Endpoint, bucket: str, key: str, *, timeout: float | Non
 class StoredPart:
     etag: str
     size: int
+    sha256: str = ""  # the part's checksum where the endpoint keeps one (ListParts)
 
 
 def multipart_parts(conn: Endpoint, bucket: str, key: str, upload_id: str) -> dict[int, StoredPart]:
@@ -1903,7 +1936,8 @@ def multipart_parts(conn: Endpoint, bucket: str, key: str, upload_id: str) -> di
             conn, "list_parts", Bucket=bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker, what=key
         )
         for part in response.get("Parts", []):
-            parts[part["PartNumber"]] = StoredPart(part["ETag"], int(part.get("Size", 0)))
+            parts[part["PartNumber"]] = StoredPart(part["ETag"], int(part.get("Size", 0)),
+                                                   str(part.get("ChecksumSHA256") or ""))
         next_marker = int(response.get("NextPartNumberMarker") or 0)
         # A server that says "truncated" without moving the marker on would loop for ever.
         if not response.get("IsTruncated") or next_marker <= marker:
@@ -1916,9 +1950,13 @@ def multipart_list_parts(conn: Endpoint, bucket: str, key: str, upload_id: str) 
 
 
 def multipart_presign_part(conn: Endpoint, bucket: str, key: str, upload_id: str, number: int, *,
-                           expires: int) -> str:
-    """A URL the browser can PUT one part's bytes to, straight to the endpoint (signed locally)."""
+                           expires: int, sha256: str = "") -> str:
+    """A URL the browser can PUT one part's bytes to, straight to the endpoint (signed locally).
+    With `sha256` the URL signs the x-amz-checksum-sha256 header, which the browser must send
+    with exactly that value: S3 ignores a checksum in a presigned URL's query string."""
     params = {"Bucket": bucket, "Key": key, "UploadId": upload_id, "PartNumber": number}
+    if sha256:
+        params["ChecksumSHA256"] = sha256
     try:
         return client(conn).generate_presigned_url("upload_part", Params=params, ExpiresIn=expires)
     except Exception as exc:  # noqa: BLE001
@@ -1934,16 +1972,21 @@ def multipart_complete(
     *,
     head_extra: dict[str, Any] | None = None,
     timeout: float | None = None,
+    sha256: dict[int, str] | None = None,
 ) -> str:
     """`timeout` defaults to CONSOLE_S3_COMPLETE_TIMEOUT: a server may stay silent for minutes
-    while it assembles a large object, and giving up then leaves the outcome unknown."""
+    while it assembles a large object, and giving up then leaves the outcome unknown.
+    `sha256`: the parts' checksums, which S3 wants back for an upload that keeps them."""
+    checksums = sha256 or {}
     call(
         conn,
         "complete_multipart_upload",
         Bucket=bucket,
         Key=key,
         UploadId=upload_id,
-        MultipartUpload={"Parts": [{"PartNumber": n, "ETag": parts[n]} for n in sorted(parts)]},
+        MultipartUpload={"Parts": [{"PartNumber": n, "ETag": parts[n],
+                                    **({"ChecksumSHA256": checksums[n]} if checksums.get(n) else {})}
+                                   for n in sorted(parts)]},
         what=key,
         timeout=timeout or settings.S3_COMPLETE_TIMEOUT,
     )

@@ -7,6 +7,8 @@ tests/test_worker.py drives the same page through a real Celery worker.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import threading
 import time
@@ -63,8 +65,12 @@ def test_a_large_upload_survives_a_network_cut_and_finishes_byte_identical(brows
             route.abort("internetdisconnected")  # the link is gone for every part after the first
             return
         sent.append(number)
+        # The SHA-256 the page computed (crypto.subtle) is the part's own.
+        body = route.request.post_data_buffer
+        digests.append(route.request.headers.get("x-checksum-sha256") == base64.b64encode(hashlib.sha256(body).digest()).decode())
         route.continue_()
 
+    digests: list[bool] = []
     page.route("**/uploads/*/part/*", network)
     with page.expect_response(lambda r: "/part/" in r.url and part_number(r.url) == "1" and r.status == 200):
         page.set_input_files("#file-input", str(path))
@@ -76,8 +82,9 @@ def test_a_large_upload_survives_a_network_cut_and_finishes_byte_identical(brows
     job = complete_when_asked(page, "cut.bin")
     assert job.state == JobState.SUCCEEDED, job.error
     page.wait_for_selector("#upload-list li .status.ok", timeout=20_000)
-    assert page.inner_text("#upload-list li .route") == "→ through the console"
+    assert page.inner_text("#upload-list li .route") == "→ through the console · a SHA-256 with every part"
     assert sorted(sent) == ["1", "2", "3", "4"]  # each part arrived once: resumed, not restarted
+    assert digests == [True] * 4 and job.params["checksum"] == "SHA256"
     assert b"".join(gateway.open_object(connection, bucket, "cut.bin").body) == data
     page.wait_for_selector("#rows a.object-link >> text=cut.bin")
     # Chromium logs each request that failed while the network was cut; nothing else may appear
@@ -123,3 +130,33 @@ def test_choosing_the_same_file_after_a_reload_sends_only_the_missing_parts(brow
     page.wait_for_selector("#upload-list li .status.ok", timeout=20_000)
     assert b"".join(gateway.open_object(connection, bucket, "again.bin").body) == data
     assert [p for p in page.console_problems if "ERR_INTERNET_DISCONNECTED" not in p] == []
+
+
+def test_a_direct_upload_from_the_page_sends_each_part_with_its_sha256_to_the_endpoint(browser_page, editor, connection, bucket, parts_of_5_mib, tmp_path, live_server):
+    # The bucket's CORS lets the console's page PUT parts, with the checksum header, to moto.
+    rule = {"AllowedOrigins": [live_server.url], "AllowedMethods": ["PUT"], "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"]}
+    gateway.call(connection, "put_bucket_cors", Bucket=bucket, CORSConfiguration={"CORSRules": [rule]}, what=bucket)
+    data = os.urandom(11 * MB)  # three parts
+    path = tmp_path / "direct.bin"
+    path.write_bytes(data)
+    page = browser_page(editor)
+    page.goto(f"/c/{connection.pk}/b/{bucket}/")
+    checked: list[bool] = []
+
+    def to_the_endpoint(route):
+        request = route.request
+        if request.method == "PUT":
+            value = request.headers.get("x-amz-checksum-sha256")
+            checked.append(value == base64.b64encode(hashlib.sha256(request.post_data_buffer).digest()).decode())
+        route.continue_()
+
+    page.route(connection.endpoint_url.rstrip("/") + "/**", to_the_endpoint)
+    page.set_input_files("#file-input", str(path))
+    job = complete_when_asked(page, "direct.bin")
+    assert job.state == JobState.SUCCEEDED, job.error
+    assert (job.params["route"], job.params["checksum"]) == ("direct", "SHA256")
+    page.wait_for_selector("#upload-list li .status.ok", timeout=20_000)
+    assert page.inner_text("#upload-list li .route") == "→ straight to the endpoint · a SHA-256 with every part"
+    assert checked == [True] * 3
+    assert b"".join(gateway.open_object(connection, bucket, "direct.bin").body) == data
+    assert page.console_problems == []

@@ -21,6 +21,7 @@ its space reserved, then the worker sends it as parts.
 
 from __future__ import annotations
 
+import base64
 import errno
 import hashlib
 import logging
@@ -39,7 +40,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from .. import gateway
+from .. import catalogue, gateway
 from ..encryption import Encryption
 from ..models import Job, JobKind, JobState
 from . import engine
@@ -83,6 +84,29 @@ class StagingFull(OSError):
     """The staging disk cannot hold this file now."""
 
 
+class PartDamaged(Exception):
+    """The endpoint found a part's bytes did not match the SHA-256 they came with: worth
+    sending again (they changed on the way), so the browser is told to retry."""
+
+
+def part_checksums_offered(connection, bucket_type: str) -> bool:
+    """Whether an upload here asks the endpoint for a SHA-256 per part. Not where the catalogue
+    says the provider is not known to keep them, and not with SigV2, which cannot sign the
+    checksum header; elsewhere the endpoint's answer to CreateMultipartUpload decides."""
+    if (connection.signature_version or "s3v4") != "s3v4":
+        return False
+    return bool(catalogue.constraint(connection.provider, bucket_type, "part_checksums", True))
+
+
+def checksum_problem(value: str) -> str:
+    """'' when `value` is a base64 SHA-256 (44 characters, 32 bytes), else a sentence."""
+    try:
+        ok = len(value) == 44 and value.isascii() and len(base64.b64decode(value, validate=True)) == 32
+    except ValueError:
+        ok = False
+    return "" if ok else "A part's SHA-256 must be 32 bytes in base64 (44 characters)."
+
+
 def part_plan(size: int) -> tuple[int, int]:
     """(part size, part count): the configured size, more when 10,000 parts would not hold it."""
     part_size = max(settings.UPLOAD_PART_BYTES, 5 * MIB, -(-size // MAX_PARTS))
@@ -112,28 +136,35 @@ def _closed(job: Job) -> UploadClosed:
 
 
 def upload_begin(*, team, user, connection, bucket: str, key: str, size: int, content_type: str,
-                 encryption: Encryption, route: UploadRoute, fingerprint: str = "") -> Job:
-    """Create the S3 multipart upload and its job (receiving: PENDING, not queued)."""
+                 encryption: Encryption, route: UploadRoute, fingerprint: str = "", checksum: bool = False) -> Job:
+    """Create the S3 multipart upload and its job (receiving: PENDING, not queued).
+
+    `checksum`: the browser will send a SHA-256 with every part; asked of the endpoint, and
+    kept in params["checksum"] only when the endpoint said it keeps them."""
     part_size, count = part_plan(size)
-    upload_id = gateway.multipart_create(connection, bucket, key, content_type=content_type,
-                                         extra=encryption.put_params())
+    started = gateway.multipart_start(connection, bucket, key, content_type=content_type,
+                                      extra=encryption.put_params(), checksum=checksum)
     return engine.job_create(
         JobKind.UPLOAD, team=team, user=user, connection=connection, bucket=bucket, key=key, bytes_total=size,
-        params={"route": route, "upload_id": upload_id, "part_size": part_size, "part_count": count,
-                "fingerprint": fingerprint[:500], "content_type": content_type, "sse": encryption.to_job()},
+        params={"route": route, "upload_id": started.upload_id, "part_size": part_size, "part_count": count,
+                "fingerprint": fingerprint[:500], "content_type": content_type, "sse": encryption.to_job(),
+                "checksum": started.checksum},
         message=f"Receiving the file ({route.label})",
     )
 
 
 def upload_resumable(*, job_id: int, user, connection, bucket: str, key: str, size: int, fingerprint: str,
-                     encryption: Encryption) -> Job | None:
-    """The same file's upload of this user, still receiving, or None (then start afresh)."""
+                     encryption: Encryption, checksum: bool = False) -> Job | None:
+    """The same file's upload of this user, still receiving, or None (then start afresh).
+    An upload that keeps part checksums resumes only for a browser that sends them."""
     if not fingerprint:
         return None
     job = Job.objects.filter(pk=job_id, kind=JobKind.UPLOAD, user=user, connection=connection, bucket=bucket,
                              key=key, bytes_total=size, state=JobState.PENDING, queued_at__isnull=True,
                              cancel_requested=False).first()
     if job is None or job.params.get("fingerprint") != fingerprint or not job.params.get("upload_id"):
+        return None
+    if job.params.get("checksum") and not checksum:
         return None
     stored = Encryption.from_job(job.params.get("sse"))
     if (stored.mode, stored.kms_key_id, stored.customer_key) != (encryption.mode, encryption.kms_key_id,
@@ -149,9 +180,10 @@ def upload_stored_parts(job: Job) -> dict[int, int]:
     return {n: p.size for n, p in parts.items() if n <= count and p.size == part_length(job, n)}
 
 
-def upload_part_receive(job: Job, number: int, length: int, read) -> str:
+def upload_part_receive(job: Job, number: int, length: int, read, *, sha256: str = "") -> str:
     """Forward one part's bytes (`read(n)`, until `length`) as one UploadPart while they
-    arrive; returns its ETag."""
+    arrive; returns its ETag. `sha256`: the part's checksum from the browser, required by an
+    upload that keeps them and then checked by the endpoint."""
     if not receiving(job):
         raise _closed(job)
     count = int(job.params["part_count"])
@@ -162,26 +194,46 @@ def upload_part_receive(job: Job, number: int, length: int, read) -> str:
         raise PartRefused(f"Part {number} is {expected} bytes; {length} were announced.", too_large=True)
     if length != expected:
         raise PartRefused(f"Part {number} must be {expected} bytes; {length} were sent.")
+    sha256 = _part_checksum(job, number, sha256)
     encryption = Encryption.from_job(job.params.get("sse"))
     try:
-        # Passed on while it arrives: a slice at a time in memory, nothing hashed.
+        # Passed on while it arrives: a slice at a time in memory, nothing hashed here (the
+        # endpoint checks the browser's SHA-256 where the upload keeps one).
         etag = gateway.multipart_upload_part_stream(job.connection, job.bucket, job.key, job.params["upload_id"],
                                                     number, read, expected, extra=encryption.key_params(),
-                                                    timeout=settings.UPLOAD_PART_TIMEOUT)
+                                                    timeout=settings.UPLOAD_PART_TIMEOUT, sha256=sha256)
     except gateway.BodyIncomplete as exc:
         raise PartRefused(f"Part {number} arrived incomplete ({exc.received} of {expected} bytes).") from None
-    except gateway.S3Error:
+    except gateway.S3Error as exc:
         job.refresh_from_db()
         if not receiving(job):
             raise _closed(job) from None  # cancelled meanwhile: the abort took the upload away
+        if exc.code in gateway.DAMAGED_CODES:
+            raise PartDamaged(f"Part {number} arrived damaged: its bytes do not match the SHA-256 your browser "
+                              "computed, so the endpoint refused it; it is sent again.") from None
         raise
     _note_received(job, expected)
     return etag
 
 
-def upload_parts_sign(job: Job, numbers: list[int], *, received: int = 0) -> dict[int, str]:
+def _part_checksum(job: Job, number: int, sha256: str) -> str:
+    """The part's SHA-256 to sign and send: required where the upload keeps checksums, and
+    never sent where it does not (an endpoint that makes plain uploads may refuse it)."""
+    if not job.params.get("checksum"):
+        return ""
+    if not sha256:
+        raise PartRefused(f"Part {number} came without its SHA-256; this upload checks every part.")
+    if problem := checksum_problem(sha256):
+        raise PartRefused(f"Part {number}: {problem}")
+    return sha256
+
+
+def upload_parts_sign(job: Job, numbers: list[int], *, received: int = 0,
+                      sha256: list[str] | None = None) -> dict[int, str]:
     """Presigned UploadPart URLs for the DIRECT route; `received` is what the browser says
-    it has sent so far (for the job page only: completion trusts ListParts alone)."""
+    it has sent so far (for the job page only: completion trusts ListParts alone). Where the
+    upload keeps checksums, `sha256` gives each part's, in the order of `numbers`, and each
+    URL then signs its part's x-amz-checksum-sha256 header."""
     if not receiving(job):
         raise _closed(job)
     if job.params.get("route") != UploadRoute.DIRECT:
@@ -189,10 +241,17 @@ def upload_parts_sign(job: Job, numbers: list[int], *, received: int = 0) -> dic
     count = int(job.params["part_count"])
     if not numbers or any(not 1 <= n <= count for n in numbers) or len(numbers) > 100:
         raise PartRefused(f"Ask for 1 to 100 part numbers between 1 and {count}.")
+    checksums: list[str] = []
+    if job.params.get("checksum"):
+        if len(sha256 or []) != len(numbers):
+            raise PartRefused("This upload checks every part: give one SHA-256 per part number.")
+        checksums = [_part_checksum(job, n, c) for n, c in zip(numbers, sha256 or [], strict=True)]
     if received:
         engine.job_note(job, bytes_done=min(max(0, received), job.bytes_total), heartbeat_at=timezone.now())
     return {n: gateway.multipart_presign_part(job.connection, job.bucket, job.key, job.params["upload_id"], n,
-                                              expires=settings.UPLOAD_SIGN_SECONDS) for n in numbers}
+                                              expires=settings.UPLOAD_SIGN_SECONDS,
+                                              sha256=checksums[i] if checksums else "")
+            for i, n in enumerate(numbers)}
 
 
 def _note_received(job: Job, length: int) -> None:
@@ -258,10 +317,12 @@ def _completed_object(job: Job, parts: dict[int, gateway.StoredPart] | None, enc
 
 def _complete(run: JobRun, parts: dict[int, gateway.StoredPart], encryption: Encryption) -> None:
     job = run.job
+    # An upload that keeps part checksums gives them back (S3 requires it); never otherwise.
+    sha256 = {n: p.sha256 for n, p in parts.items()} if job.params.get("checksum") else None
     try:
         etag = gateway.multipart_complete(job.connection, job.bucket, job.key, job.params["upload_id"],
                                           {n: p.etag for n, p in parts.items()}, head_extra=encryption.key_params(),
-                                          timeout=settings.S3_COMPLETE_TIMEOUT)
+                                          timeout=settings.S3_COMPLETE_TIMEOUT, sha256=sha256)
     except gateway.S3Error as exc:
         # A time-out (or the error of a retry after one) says nothing about the outcome: the
         # server may have finished meanwhile. Look before reporting a failure.
@@ -271,7 +332,11 @@ def _complete(run: JobRun, parts: dict[int, gateway.StoredPart], encryption: Enc
         log.info("upload job %s: completion answered %s, but the object is there", job.pk, type(exc).__name__)
         etag = made.etag
     job.result = {"etag": etag, "parts": len(parts), "size": job.bytes_total}
-    run.progress(bytes_done=job.bytes_total, result=job.result, message="Uploaded")
+    message = "Uploaded"
+    if job.params.get("checksum"):
+        job.result["checksum"] = job.params["checksum"]
+        message = "Uploaded; every part went with the SHA-256 your browser computed, for the endpoint to check"
+    run.progress(bytes_done=job.bytes_total, result=job.result, message=message)
 
 
 def _run_parts(run: JobRun) -> None:

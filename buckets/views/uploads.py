@@ -56,6 +56,8 @@ def json_errors(view):
             return JsonResponse({"error": str(exc), "cancelled": exc.cancelled, "closed": True}, status=409)
         except uploads.PartRefused as exc:
             return JsonResponse({"error": str(exc)}, status=413 if exc.too_large else 400)
+        except uploads.PartDamaged as exc:
+            return JsonResponse({"error": str(exc)}, status=502)  # a passing fault: the browser sends it again
         except jobs.BrokerUnavailable as exc:
             return JsonResponse({"error": str(exc)}, status=503)
         except gateway.S3Error as exc:
@@ -155,26 +157,35 @@ def _stage(request: HttpRequest, target: BucketAccess, key: str, uploaded, conte
 # --- the large-file protocol -------------------------------------------------------------------
 
 
-def _origin_allowed(pattern: str, origin: str) -> bool:
-    return pattern == "*" or fnmatch.fnmatchcase(origin.lower(), pattern.lower().replace("[", "[[]"))
+def _cors_match(pattern: str, value: str) -> bool:
+    """A CORS rule's origin or header pattern (one "*" wildcard at most), case-insensitive."""
+    return pattern == "*" or fnmatch.fnmatchcase(value.lower(), pattern.lower().replace("[", "[[]"))
 
 
-def upload_route(target: BucketAccess, origin: str, chosen: encryption.Encryption) -> UploadRoute:
-    """DIRECT when the bucket's CORS lets this console's origin PUT parts to the endpoint."""
+CHECKSUM_HEADER = "x-amz-checksum-sha256"
+
+
+def upload_route(target: BucketAccess, origin: str, chosen: encryption.Encryption) -> tuple[UploadRoute, bool]:
+    """DIRECT when the bucket's CORS lets this console's origin PUT parts to the endpoint;
+    and whether the browser may send a part's SHA-256 header on that route (on DIRECT only
+    where the same rule allows the header, else the browser's preflight would fail)."""
     if not settings.UPLOAD_DIRECT_ROUTE or chosen.customer_key or not origin:
-        return UploadRoute.PROXY  # an SSE-C key must never be handed to the browser's URLs
+        return UploadRoute.PROXY, True  # an SSE-C key must never be handed to the browser's URLs
     endpoint = urlsplit(target.connection.endpoint_url)
     if urlsplit(origin).scheme == "https" and endpoint.scheme != "https":
-        return UploadRoute.PROXY  # the browser blocks http requests from an https page
+        return UploadRoute.PROXY, True  # the browser blocks http requests from an https page
     try:
         config = gateway.get_config(target.connection, "get_bucket_cors", Bucket=target.bucket, what="CORS") or {}
     except gateway.S3Error:
-        return UploadRoute.PROXY  # cannot tell: the console's own route always works
+        return UploadRoute.PROXY, True  # cannot tell: the console's own route always works
+    direct = None
     for rule in config.get("CORSRules", []):
         methods = {m.upper() for m in rule.get("AllowedMethods", [])}
-        if "PUT" in methods and any(_origin_allowed(p, origin) for p in rule.get("AllowedOrigins", [])):
-            return UploadRoute.DIRECT
-    return UploadRoute.PROXY
+        if "PUT" in methods and any(_cors_match(p, origin) for p in rule.get("AllowedOrigins", [])):
+            if any(_cors_match(h, CHECKSUM_HEADER) for h in rule.get("AllowedHeaders", [])):
+                return UploadRoute.DIRECT, True
+            direct = direct or (UploadRoute.DIRECT, False)
+    return direct or (UploadRoute.PROXY, True)
 
 
 def direct_upload_origin(target: BucketAccess) -> str:
@@ -235,10 +246,14 @@ def upload_start(request: HttpRequest, connection_id: int, bucket: str) -> JsonR
     except encryption.EncryptionRefused as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     fingerprint = request.POST.get("fingerprint", "")[:500]
+    # The browser offers a SHA-256 per part when it can compute one (crypto.subtle); any other
+    # value is an offer this console does not know, and is treated as none.
+    offered = request.POST.get("checksum", "").upper() == gateway.PART_CHECKSUM
     job = None
     if (resume := request.POST.get("resume", "")).isascii() and resume.isdigit() and len(resume) < 18:
         job = uploads.upload_resumable(job_id=int(resume), user=request.user, connection=target.connection,
-                                       bucket=bucket, key=key, size=size, fingerprint=fingerprint, encryption=chosen)
+                                       bucket=bucket, key=key, size=size, fingerprint=fingerprint, encryption=chosen,
+                                       checksum=offered)
     stored: dict[int, int] = {}
     if job is not None:
         try:
@@ -247,14 +262,18 @@ def upload_start(request: HttpRequest, connection_id: int, bucket: str) -> JsonR
             jobs.job_discard(job, message="Its multipart upload was gone; started again")
             job = None
     if job is None:
-        route = upload_route(target, request.headers.get("Origin", ""), chosen)
+        route, header_allowed = upload_route(target, request.headers.get("Origin", ""), chosen)
+        checksum = offered and header_allowed and uploads.part_checksums_offered(target.connection,
+                                                                                 target.bucket_type)
         job = uploads.upload_begin(team=target.access.team, user=request.user, connection=target.connection,
                                    bucket=bucket, key=key, size=size, encryption=chosen, route=route,
                                    content_type=_guess_type(key, request.POST.get("content_type", "")),
-                                   fingerprint=fingerprint)
+                                   fingerprint=fingerprint, checksum=checksum)
     route = UploadRoute(job.params["route"])
     return JsonResponse({
         "job": job.pk, "route": route.value, "route_label": route.label, "resumed": bool(stored),
+        # "SHA256": every part goes with its SHA-256 (a header, to the console or the endpoint).
+        "checksum": job.params.get("checksum", ""),
         "part_size": job.params["part_size"], "part_count": job.params["part_count"],
         "parts": {str(n): s for n, s in sorted(stored.items())}, "concurrency": settings.UPLOAD_CONCURRENCY,
         **_job_urls(job),
@@ -270,8 +289,9 @@ def upload_part(request: HttpRequest, connection_id: int, bucket: str, job_id: i
     number = _int(request.GET.get("n"), "part number")
     length = _int(request.headers.get("Content-Length"), "Content-Length")
     # request.read, not request.body: the bytes go on to the endpoint while they arrive.
+    sha256 = request.headers.get("X-Checksum-SHA256", "").strip()
     with _browser_silence_bounded(request, settings.UPLOAD_PART_TIMEOUT):
-        etag = uploads.upload_part_receive(job, number, length, request.read)
+        etag = uploads.upload_part_receive(job, number, length, request.read, sha256=sha256)
     return JsonResponse({"part": number, "etag": etag.strip('"')})
 
 
@@ -300,7 +320,8 @@ def upload_sign(request: HttpRequest, connection_id: int, bucket: str, job_id: i
     job = _upload_job(request, connection_id, bucket, job_id)
     numbers = [_int(n, "part number") for n in request.POST.getlist("n")]
     received = _int(request.POST.get("received") or "0", "byte count")
-    urls = uploads.upload_parts_sign(job, numbers, received=received)
+    urls = uploads.upload_parts_sign(job, numbers, received=received,
+                                     sha256=[c.strip() for c in request.POST.getlist("sha256")])
     return JsonResponse({"urls": {str(n): url for n, url in urls.items()}})
 
 

@@ -32,6 +32,7 @@
       super(message);
       this.status = status || 0;
       this.data = data || {};
+      this.text = "";
       this.cancelled = Boolean(this.data.cancelled);
       this.permanent = this.cancelled || (status >= 400 && status < 500 && status !== 408 && status !== 429);
     }
@@ -53,7 +54,9 @@
     try { data = text ? JSON.parse(text) : {}; } catch (e) { data = {}; }
     if (!response.ok) {
       const message = data.error || (data.results && data.results[0] && data.results[0].message) || ("HTTP " + response.status);
-      throw new UploadError(message, response.status, data);
+      const error = new UploadError(message, response.status, data);
+      error.text = text.slice(0, 2000);  // an endpoint's XML error, for its code
+      throw error;
     }
     return { data: data, response: response };
   }
@@ -190,11 +193,37 @@
     return file.slice(start, Math.min(file.size, start + plan.part_size));
   }
 
+  // A SHA-256 per part where the browser can compute one natively (crypto.subtle exists in
+  // secure contexts only: https, or a console on localhost); the console then asks the
+  // endpoint to check every part against it.
+  const CAN_HASH = Boolean(window.isSecureContext && window.crypto && window.crypto.subtle);
+
+  function base64(buffer) {
+    const bytes = new Uint8Array(buffer);
+    let text = "";
+    for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
+    return btoa(text);
+  }
+
+  // The part's bytes read once: hashed, then sent as they were hashed.
+  async function hashedPart(blob) {
+    const bytes = await blob.arrayBuffer();
+    return { body: bytes, sha256: base64(await window.crypto.subtle.digest("SHA-256", bytes)) };
+  }
+
   // Presigned part URLs for the direct route, asked for in batches just before they are
   // used; each URL is used once, so a retry signs afresh (an expired URL heals itself).
+  // A part with a checksum is signed alone, once it is hashed: its URL signs the value.
   function signer(plan, state) {
     const urls = new Map();
-    return async function (n) {
+    return async function (n, sha256) {
+      if (sha256) {
+        const one = new FormData();
+        one.append("n", String(n));
+        one.append("sha256", sha256);
+        one.append("received", String(state.progress.sent));
+        return (await post(plan.sign_url, one)).urls[String(n)];
+      }
       if (!urls.has(n)) {
         const data = new FormData();
         const ahead = (state.queue || []).filter(function (m) { return !urls.has(m) && m !== n; }).slice(0, 15);
@@ -210,11 +239,14 @@
   }
 
   async function sendPart(file, plan, n, state) {
-    const body = partBlob(file, plan, n);
+    let body = partBlob(file, plan, n);
+    let sha256 = "";
+    if (plan.checksum === "SHA256") ({ body: body, sha256: sha256 } = await hashedPart(body));
     if (plan.route === "direct" && !state.directBroken) {
-      const url = await state.sign(n);
+      const url = await state.sign(n, sha256);
       try {
-        await send(url, { method: "PUT", body: body, credentials: "omit" });
+        await send(url, { method: "PUT", body: body, credentials: "omit",
+                          headers: sha256 ? { "x-amz-checksum-sha256": sha256 } : {} });
         return;
       } catch (error) {
         if (error.status === 0 && navigator.onLine && ++state.directFailures >= 2) {
@@ -226,6 +258,10 @@
         if (!state.directBroken) {
           // S3 answers XML, not JSON. A 403 is a signature the endpoint no longer takes: sign again.
           if (error.status === 403) throw new UploadError("The endpoint refused part " + n + "'s signature", 503);
+          // BadDigest: the bytes changed on the way and no longer match their SHA-256: again.
+          if (error.status === 400 && /BadDigest|InvalidDigest/.test(error.text)) {
+            throw new UploadError("Part " + n + " arrived damaged at the endpoint; sending it again", 503);
+          }
           if (error.status >= 400 && error.status < 500) {
             throw new UploadError("The endpoint refused part " + n + " (HTTP " + error.status + ")", error.status);
           }
@@ -233,7 +269,8 @@
         }
       }
     }
-    await post(plan.part_url + "?n=" + n, body, { "Content-Type": "application/octet-stream" });
+    await post(plan.part_url + "?n=" + n, body, Object.assign({ "Content-Type": "application/octet-stream" },
+                                                             sha256 ? { "X-Checksum-SHA256": sha256 } : {}));
   }
 
   function sendParts(file, plan, numbers, state) {
@@ -282,10 +319,12 @@
     start.append("content_type", file.type || "");
     start.append("fingerprint", print);
     start.append("resume", localStorage.getItem(STORE + print) || "");
+    if (CAN_HASH) start.append("checksum", "SHA256");
     appendEncryption(start, form);
     const plan = await withRetry(function () { return post(form.dataset.startUrl, start); }, 4);
     localStorage.setItem(STORE + print, String(plan.job));
-    row.route(plan.route === "direct" ? "→ straight to the endpoint" : "→ through the console");
+    row.route((plan.route === "direct" ? "→ straight to the endpoint" : "→ through the console") +
+              (plan.checksum ? " · a SHA-256 with every part" : ""));
     const control = { stopped: null };
     const stored = plan.parts || {};
     const progress = { sent: Object.keys(stored).reduce(function (sum, n) { return sum + stored[n]; }, 0) };
