@@ -9,7 +9,9 @@ In one run, on the same endpoints (a fresh moto server on loopback, and the Ceph
   database, a Celery worker (threads pool, 4) on Redis, signed in over HTTP;
 - `console-proxy`: bench/upload_client.py speaks the browser's protocol (start, parts
   through the console's part URL with 8 in flight, finish, poll the job until it
-  succeeded) -- what static/console/uploads.js sends, at the concurrency it climbs to;
+  succeeded) -- what static/console/uploads.js sends, at the concurrency it climbs to,
+  with a SHA-256 per part where the endpoint keeps part checksums (the page hashes with
+  crypto.subtle, this client with hashlib: native code both, on the client's own time);
 - `console-direct`: the same with the bucket's CORS allowing the console's origin, so the
   parts go to the endpoint on presigned URLs and the console only creates and completes;
 - `aws s3 cp`, boto3 `upload_file` (default TransferConfig: 8 MiB parts, 10 threads) and
