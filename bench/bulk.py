@@ -72,6 +72,38 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, all threads) a live process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds each process spent during a measurement, and the tool's own (its children)."""
+
+    def __init__(self, pids: dict[str, list[int]]) -> None:
+        self.pids = {name: [p for p in ps if p] for name, ps in pids.items()}
+
+    def __enter__(self) -> CpuMeter:
+        self.before = {name: sum(cpu_s(p) for p in ps) for name, ps in self.pids.items()}
+        self.children_before = _children_cpu()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.used = {name: round(sum(cpu_s(p) for p in ps) - self.before[name], 2) for name, ps in self.pids.items()}
+        self.used["tool"] = round(_children_cpu() - self.children_before, 2)  # s5cmd: waited-for children
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child_pids(pid: int) -> list[int]:
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -288,16 +320,24 @@ class Cases:
             except Exception as exc:  # noqa: BLE001 - go on with the other buckets, say so
                 log(f"{self.label}: could not remove {name}: {exc}")
 
+    def cpu(self) -> CpuMeter:
+        """Where the CPU went: the Celery worker, the gunicorn workers, the S3 server (moto's
+        process; RGW's is not ours to read), and s5cmd (the tool, a waited-for child)."""
+        return CpuMeter({"worker": [self.console.worker.pid], "web": self.console.web_workers(),
+                         "server": [self.ep.get("pid", 0)]})
+
     # 1. delete
     def delete(self, tool: str) -> dict:
         bucket = self.buckets["del"]
         self.fills["delete"].append(fill_small(self.ep, bucket, "del/", self.args.objects))
-        if tool == "console":
-            result = self.web.run_job(f"/c/{self.cid}/b/{bucket}/bulk/delete/",
-                                      {"keys": "del/", "prefix": "", "confirm": "yes", "versions": "current"},
-                                      self.console.worker.pid)
-        else:
-            result = {"seconds": s5cmd(self.ep, "rm", f"s3://{bucket}/del/*")}
+        with self.cpu() as cpu:
+            if tool == "console":
+                result = self.web.run_job(f"/c/{self.cid}/b/{bucket}/bulk/delete/",
+                                          {"keys": "del/", "prefix": "", "confirm": "yes", "versions": "current"},
+                                          self.console.worker.pid)
+            else:
+                result = {"seconds": s5cmd(self.ep, "rm", f"s3://{bucket}/del/*")}
+        result["cpu_s"] = cpu.used
         left = count_keys(self.s3, bucket, "del/")
         if left:
             raise RuntimeError(f"{tool} delete left {left} objects")
@@ -307,12 +347,14 @@ class Cases:
     def copy(self, tool: str) -> dict:
         src, dst = self.buckets["src"], self.buckets["dst"]
         drop_prefix(self.s3, dst, "copy/")
-        if tool == "console":
-            result = self.web.run_job(f"/c/{self.cid}/b/{src}/bulk/transfer/", {
-                "keys": "copy/", "prefix": "", "confirm": "yes", "op": "copy", "target_connection": str(self.cid),
-                "target_bucket": dst, "target_prefix": "", "conflict": "overwrite"}, self.console.worker.pid)
-        else:
-            result = {"seconds": s5cmd(self.ep, "cp", f"s3://{src}/copy/*", f"s3://{dst}/copy/")}
+        with self.cpu() as cpu:
+            if tool == "console":
+                result = self.web.run_job(f"/c/{self.cid}/b/{src}/bulk/transfer/", {
+                    "keys": "copy/", "prefix": "", "confirm": "yes", "op": "copy", "target_connection": str(self.cid),
+                    "target_bucket": dst, "target_prefix": "", "conflict": "overwrite"}, self.console.worker.pid)
+            else:
+                result = {"seconds": s5cmd(self.ep, "cp", f"s3://{src}/copy/*", f"s3://{dst}/copy/")}
+        result["cpu_s"] = cpu.used
         copied = count_keys(self.s3, dst, "copy/")
         if copied != self.args.objects:
             raise RuntimeError(f"{tool} copy made {copied} of {self.args.objects} objects")
@@ -396,6 +438,8 @@ def bench_endpoint(label: str, ep: dict, cid: int, console: Console, web: Sessio
                     order_log.append(f"{rnd}:{case}:{tool}")
                     inside = (f", queued {result['queued_s']:.2f} s, ran {result['job_run_s']:.2f} s"
                               if "job_run_s" in result else "")
+                    if "cpu_s" in result:
+                        inside += ", CPU s " + " ".join(f"{k} {v:.1f}" for k, v in result["cpu_s"].items())
                     log(f"{label} round {rnd + 1} {case:6} {tool:7} {result['seconds']:7.2f} s "
                         f"({result[metrics[case]]:.0f} {metrics[case].replace('_per_s', '/s')}{inside})")
     finally:
@@ -447,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             wait_for_port(port, proc=moto)
             endpoints["moto"] = {"endpoint": f"http://127.0.0.1:{port}", "access_key": "bench-key",
-                                 "secret_key": "bench-secret"}
+                                 "secret_key": "bench-secret", "pid": moto.pid}
         ids = console_app.seed(endpoints)
         if args.worker_endpoint_concurrency:
             env["BENCH_WORKER_ENDPOINT_CONCURRENCY"] = str(args.worker_endpoint_concurrency)

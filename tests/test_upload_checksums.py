@@ -229,3 +229,9 @@ def test_on_rgw_the_checksum_header_is_signed_into_streamed_and_presigned_parts(
         assert requests.put(url, data=data, headers={"x-amz-checksum-sha256": sha256(b"x")}, timeout=10).status_code == 403
     finally:
         gateway.multipart_abort(rgw_connection, rgw_bucket, "signed.bin", upload_id)
+
+
+def test_parts_too_large_to_hash_in_the_browser_go_without_checksums(login, editor, connection, bucket, settings):
+    settings.UPLOAD_PART_BYTES = upload.CHECKSUM_PART_MAX + MB  # the plan a file of ~330 GB would get
+    plan = start(login(editor), connection, bucket, "huge.bin", 3 * settings.UPLOAD_PART_BYTES, checksum="SHA256")
+    assert plan["checksum"] == "" and upload_algorithm(connection, bucket, "huge.bin") is None

@@ -49,6 +49,7 @@ from .engine import JobCancelled, JobRun
 log = logging.getLogger(__name__)
 MIB = 1024 * 1024
 MAX_PARTS = 10_000  # S3's limit per multipart upload
+CHECKSUM_PART_MAX = 32 * MIB  # larger parts go without a checksum (see upload_begin)
 
 
 class UploadRoute(models.TextChoices):
@@ -142,6 +143,9 @@ def upload_begin(*, team, user, connection, bucket: str, key: str, size: int, co
     `checksum`: the browser will send a SHA-256 with every part; asked of the endpoint, and
     kept in params["checksum"] only when the endpoint said it keeps them."""
     part_size, count = part_plan(size)
+    # To hash a part the browser holds it in memory (a Blob slice otherwise streams from disk):
+    # with parts above CHECKSUM_PART_MAX (files above ~320 GB), eight in flight would be too much.
+    checksum = checksum and part_size <= CHECKSUM_PART_MAX
     started = gateway.multipart_start(connection, bucket, key, content_type=content_type,
                                       extra=encryption.put_params(), checksum=checksum)
     return engine.job_create(
