@@ -1367,15 +1367,21 @@ def multipart_start(conn: Endpoint, bucket: str, key: str, *, content_type: str 
                     extra: dict[str, Any] | None = None, checksum: bool = False) -> MultipartStarted:
     """CreateMultipartUpload; with `checksum`, asking for a SHA-256 per part. Only an endpoint
     that answers with the algorithm keeps checksums: one that does not know the header
-    (Ceph RGW 16.2) ignores it and makes a plain upload, and the parts then go without."""
+    (Ceph RGW 16.2) ignores it and makes a plain upload, and the parts then go without. One
+    that refuses the request for it (400, 501) is asked again without: the upload must not
+    fail for a check the user never asked for."""
     params: dict[str, Any] = {"Bucket": bucket, "Key": key, **(extra or {})}
     if content_type:
         params["ContentType"] = content_type
     if checksum:
-        params["ChecksumAlgorithm"] = PART_CHECKSUM
-    answer = call(conn, "create_multipart_upload", what=key, **params)
-    kept = PART_CHECKSUM if checksum and str(answer.get("ChecksumAlgorithm", "")).upper() == PART_CHECKSUM else ""
-    return MultipartStarted(answer["UploadId"], kept)
+        try:
+            answer = call(conn, "create_multipart_upload", what=key, ChecksumAlgorithm=PART_CHECKSUM, **params)
+        except (Invalid, NotImplementedByProvider):
+            pass  # asked again below, without it
+        else:
+            kept = PART_CHECKSUM if str(answer.get("ChecksumAlgorithm", "")).upper() == PART_CHECKSUM else ""
+            return MultipartStarted(answer["UploadId"], kept)
+    return MultipartStarted(call(conn, "create_multipart_upload", what=key, **params)["UploadId"], "")
 
 
 def multipart_upload_part(

@@ -235,3 +235,25 @@ def test_parts_too_large_to_hash_in_the_browser_go_without_checksums(login, edit
     settings.UPLOAD_PART_BYTES = upload.CHECKSUM_PART_MAX + MB  # the plan a file of ~330 GB would get
     plan = start(login(editor), connection, bucket, "huge.bin", 3 * settings.UPLOAD_PART_BYTES, checksum="SHA256")
     assert plan["checksum"] == "" and upload_algorithm(connection, bucket, "huge.bin") is None
+
+
+def test_an_endpoint_that_refuses_the_checksum_request_gets_a_plain_upload(login, editor, connection, bucket, small_parts, monkeypatch):
+    """Fault injection on top of moto: CreateMultipartUpload with ChecksumAlgorithm answers 400."""
+    real_call = gateway.call
+
+    def refusing(conn, operation, **params):
+        if operation == "create_multipart_upload" and "ChecksumAlgorithm" in params:
+            raise gateway.Invalid("Unknown header x-amz-checksum-algorithm", code="InvalidArgument")
+        return real_call(conn, operation, **params)
+
+    monkeypatch.setattr(gateway, "call", refusing)
+    data = os.urandom(6 * MB)
+    client = login(editor)
+    plan = start(client, connection, bucket, "refusing.bin", len(data), checksum="SHA256")
+    assert plan["checksum"] == "" and upload_algorithm(connection, bucket, "refusing.bin") is None
+    for number in range(1, plan["part_count"] + 1):
+        assert send_checked(client, plan, data, number).status_code == 200
+    assert finish(client, plan).status_code == 200
+    jobs.job_run(plan["job"])
+    assert Job.objects.get(pk=plan["job"]).state == JobState.SUCCEEDED
+    assert stored(connection, bucket, "refusing.bin") == data

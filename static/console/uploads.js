@@ -253,7 +253,8 @@
           // The endpoint is out of this browser's reach (network, CORS) while the console
           // is not: the rest of this upload goes through the console.
           state.directBroken = true;
-          state.row.route("→ through the console (the endpoint did not answer this browser)");
+          state.row.route("→ through the console (the endpoint did not answer this browser)" +
+                          (plan.checksum ? " · a SHA-256 with every part" : ""));
         }
         if (!state.directBroken) {
           // S3 answers XML, not JSON. A 403 is a signature the endpoint no longer takes: sign again.
